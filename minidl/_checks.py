@@ -1,0 +1,87 @@
+"""Input checks shared by every public entry point.
+
+Each check names the caller (``where``), the argument, what was expected and what was received,
+so that a student reading the message knows which call to fix. Checks never modify their input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["as_float_array", "check_binary_labels", "check_same_shape"]
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, np.ndarray):
+        return f"array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__}"
+
+
+def as_float_array(
+    x: object,
+    name: str,
+    where: str,
+    ndim: int | tuple[int, ...] | None = None,
+    allow_empty: bool = False,
+) -> np.ndarray:
+    """Return ``x`` as a floating-point ndarray, or raise a message a student can act on.
+
+    Float arrays pass through unchanged (no copy), so float32 stays float32. Integer and boolean
+    arrays are converted to float64. Anything else (strings, objects, complex) is refused, as are
+    NaN and infinite values, which would otherwise surface many steps later as a NaN cost.
+    """
+    if isinstance(x, np.ndarray):
+        arr = x
+    elif isinstance(x, (list, tuple, int, float, np.number)):
+        arr = np.asarray(x)
+    else:
+        raise TypeError(f"{where}: expected {name} as a NumPy array, received {_describe(x)}")
+    if arr.dtype.kind in "iub":
+        arr = arr.astype(np.float64)
+    elif arr.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: expected {name} with a real numeric dtype (float32 or float64), "
+            f"received dtype {arr.dtype}"
+        )
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{where}: expected {name} to be {want}, received shape {arr.shape}")
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(
+            f"{where}: {name} is empty (shape {arr.shape}); expected at least one example"
+        )
+    if not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(
+            f"{where}: {name} contains {bad} NaN or infinite value(s); expected finite numbers"
+        )
+    return arr
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:
+    """Raise unless two arrays have identical shapes (no silent broadcasting of labels)."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{where}: expected {names[0]} and {names[1]} to have the same shape, "
+            f"received {names[0]} {a.shape} and {names[1]} {b.shape}"
+        )
+
+
+def check_binary_labels(
+    y: np.ndarray, name: str, where: str, soft: bool = False, hint: str = ""
+) -> None:
+    """Raise unless labels are 0/1 (or, with ``soft``, anywhere in [0, 1]); ``hint`` is appended."""
+    # Written as "not inside" so that NaN, which fails every comparison, is caught too.
+    if soft:
+        bad = ~((y >= 0) & (y <= 1))
+        want = "values in [0, 1]"
+    else:
+        bad = ~((y == 0) | (y == 1))
+        want = "values in {0, 1}"
+    if bad.any():
+        found = np.unique(y[bad])[:5]
+        raise ValueError(
+            f"{where}: expected {name} with {want}, received values such as {found.tolist()}{hint}"
+        )

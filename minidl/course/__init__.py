@@ -1,0 +1,8 @@
+"""Course-compatible function APIs, with the course's names, layouts and caches.
+
+dnn.py   "Neural Networks and Deep Learning", week 4: two-layer and L-layer networks
+"""
+
+from . import dnn
+
+__all__ = ["dnn"]

@@ -1,0 +1,21 @@
+"""minidl's own exceptions, so that callers can catch minidl's failures by type.
+
+Each also derives from the built-in exception a Python user would expect, so ``except
+FileNotFoundError`` or ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DataFileError", "DataNotFoundError", "MinidlError"]
+
+
+class MinidlError(Exception):
+    """Base class of minidl's errors."""
+
+
+class DataNotFoundError(MinidlError, FileNotFoundError):
+    """A data file is in none of the places minidl looked."""
+
+
+class DataFileError(MinidlError, ValueError):
+    """A file exists but is not what minidl expected: truncated, foreign or tampered with."""

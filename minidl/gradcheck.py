@@ -1,0 +1,271 @@
+"""Gradient checking: compare a hand-written backward pass with centred finite differences.
+
+For a scalar function f, the centred difference
+
+    df/dx_i  ~  (f(x + h e_i) - f(x - h e_i)) / (2 h)
+
+has error O(h^2) from truncation plus about eps * |f| / h from rounding; with float64
+(eps = 2.2e-16) and h = 1e-6 both are near 1e-10, far below the size of a wrong gradient. With
+float32 (eps = 1.2e-7) the rounding term alone is about 0.1, so float32 inputs are refused.
+
+A layer's output is an array, not a scalar; projecting it on an upstream gradient dy,
+f(x) = sum(layer(x) * dy), gives a scalar whose gradient is exactly what backward(dy) returns.
+
+The gate (both must hold, for each gradient):
+    scaled error   max|a - n| / max(max|a|, max|n|)  <= 1e-6
+    element-wise   |a - n| <= 1e-5 + 1e-3 |n|          (as numpy.allclose(a, n, rtol=1e-3, atol=1e-5))
+CS231n's element-wise ``rel_error`` is reported too, but not gated on: it blows up wherever a
+gradient entry is near zero, which is common (dead ReLUs) and harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "SCALED_TOL",
+    "GradCheckReport",
+    "GradientCheck",
+    "check_gradients",
+    "check_layer",
+    "check_loss",
+    "numerical_gradient",
+    "numerical_gradient_array",
+    "rel_error",
+]
+
+SCALED_TOL = 1e-6
+ATOL, RTOL = 1e-5, 1e-3
+
+
+def _require_float64(x: np.ndarray, name: str, where: str) -> None:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{where}: expected {name} as a NumPy array, received {type(x).__name__}")
+    if x.dtype != np.float64:
+        raise TypeError(
+            f"{where}: expected {name} in float64, received {x.dtype}. A centred difference "
+            f"loses about eps*|f|/h to rounding: ~1e-10 in float64 but ~0.1 in float32, too "
+            f"few digits to check anything; use x.astype(np.float64)"
+        )
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6
+) -> np.ndarray:
+    """Centred-difference gradient of a scalar function ``f`` at ``x``.
+
+    ``x`` itself is not modified: the perturbations are made on a copy.
+    """
+    _require_float64(x, "x", "numerical_gradient")
+    x = x.copy()
+    return _centred_differences(lambda: f(x), x, h)
+
+
+def _centred_differences(f: Callable[[], float], arr: np.ndarray, h: float) -> np.ndarray:
+    """Perturb ``arr`` in place one entry at a time, restoring each entry bit for bit."""
+    grad = np.zeros_like(arr)
+    for i in np.ndindex(arr.shape):
+        orig = arr[i]
+        arr[i] = orig + h
+        f_plus = float(f())
+        arr[i] = orig - h
+        f_minus = float(f())
+        arr[i] = orig
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def numerical_gradient_array(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6
+) -> np.ndarray:
+    """Centred-difference gradient of ``sum(f(x) * dout)``: the vector-Jacobian product that an
+    array function's backward pass returns for upstream gradient ``dout``."""
+    return numerical_gradient(lambda z: np.sum(f(z) * dout), x, h)
+
+
+def rel_error(a: np.ndarray, b: np.ndarray) -> float:
+    """CS231n's relative error, ``max |a - b| / max(1e-8, |a| + |b|)`` (reported, not gated)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The comparison of one analytic gradient with its numerical estimate."""
+
+    name: str
+    shape: tuple
+    scaled_error: float
+    max_abs_error: float
+    rel_error: float
+    worst_index: tuple
+    analytic: float
+    numeric: float
+    passed: bool
+
+    @classmethod
+    def compare(cls, name: str, analytic: np.ndarray, numeric: np.ndarray) -> GradientCheck:
+        if analytic is None or np.shape(analytic) != np.shape(numeric):
+            got = None if analytic is None else np.shape(analytic)
+            raise ValueError(
+                f"gradient check '{name}': expected an analytic gradient of shape "
+                f"{np.shape(numeric)}, received {got}"
+            )
+        a = np.asarray(analytic, dtype=np.float64)
+        n = np.asarray(numeric, dtype=np.float64)
+        diff = np.abs(a - n)
+        if a.size == 0:
+            return cls(name, a.shape, 0.0, 0.0, 0.0, (), 0.0, 0.0, True)
+        worst = np.unravel_index(int(np.argmax(diff)), a.shape)
+        scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(n))))
+        scaled = float(diff[worst] / scale) if scale > 0 else 0.0
+        finite = bool(np.isfinite(a).all() and np.isfinite(n).all())
+        elementwise = bool(np.all(diff <= ATOL + RTOL * np.abs(n)))
+        return cls(
+            name=name,
+            shape=a.shape,
+            scaled_error=scaled,
+            max_abs_error=float(diff[worst]),
+            rel_error=rel_error(a, n),
+            worst_index=tuple(int(i) for i in worst),
+            analytic=float(a[worst]),
+            numeric=float(n[worst]),
+            passed=finite and scaled <= SCALED_TOL and elementwise,
+        )
+
+
+class GradCheckReport:
+    """All the gradient checks of one call; ``report.passed`` is True when every one passed.
+
+    ``print(report)`` (or the report as the last line of a notebook cell) shows a table: for each
+    gradient, the scaled error, the worst entry and the analytic and numerical values there.
+    """
+
+    def __init__(self, title: str, checks: list[GradientCheck]) -> None:
+        self.title = title
+        self.checks = list(checks)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __getitem__(self, name: str) -> GradientCheck:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(f"no gradient named {name!r}; have {[c.name for c in self.checks]}")
+
+    def raise_if_failed(self) -> GradCheckReport:
+        """Raise AssertionError with the table when any gradient failed; return self otherwise."""
+        if not self.passed:
+            raise AssertionError(str(self))
+        return self
+
+    def __str__(self) -> str:
+        verdict = "PASSED" if self.passed else "FAILED"
+        lines = [
+            f"Gradient check: {self.title} -- {verdict} "
+            f"(gate: scaled error <= {SCALED_TOL:g} and |a-n| <= {ATOL:g} + {RTOL:g}|n|)",
+            f"  {'gradient':<12} {'shape':<16} {'scaled err':>10} {'rel err':>10} "
+            f"{'worst at':<14} {'analytic':>13} {'numeric':>13}  result",
+        ]
+        for c in self.checks:
+            lines.append(
+                f"  {c.name:<12} {c.shape!s:<16} {c.scaled_error:>10.2e} {c.rel_error:>10.2e} "
+                f"{c.worst_index!s:<14} {c.analytic:>13.6e} {c.numeric:>13.6e}  "
+                f"{'ok' if c.passed else 'FAIL'}"
+            )
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def check_gradients(
+    f: Callable[[], float],
+    arrays: dict[str, np.ndarray],
+    analytic: dict[str, np.ndarray],
+    title: str = "function",
+    h: float = 1e-6,
+) -> GradCheckReport:
+    """Check ``analytic[k]`` against the numerical gradient of ``f()`` with respect to ``arrays[k]``.
+
+    ``f`` takes no arguments and reads the arrays, which are perturbed in place one entry at a
+    time and restored exactly, bit for bit, afterwards. This is the engine behind ``check_layer``
+    and ``check_loss``; use it directly for anything else with named inputs.
+    """
+    checks = []
+    for name, arr in arrays.items():
+        _require_float64(arr, name, f"check_gradients ({title})")
+        numeric = _centred_differences(f, arr, h)
+        checks.append(GradientCheck.compare(name, analytic.get(name), numeric))
+    return GradCheckReport(title, checks)
+
+
+def check_layer(
+    layer,
+    x: np.ndarray,
+    dy: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    h: float = 1e-6,
+    training: bool = False,
+) -> GradCheckReport:
+    """Check a layer's ``backward`` against finite differences, for dx and every parameter.
+
+    Args:
+        layer: any object following the layer protocol (built on first use).
+        x: a float64 input batch; it is copied, never modified.
+        dy: the upstream gradient; default a standard normal draw from ``rng``.
+        rng: generator for dy (default ``np.random.default_rng(0)``).
+        h: finite-difference step (default 1e-6).
+        training: passed to forward (default False).
+
+    Returns:
+        A ``GradCheckReport`` with one row for 'x' and one per parameter.
+
+    Raises:
+        TypeError: x or a parameter is not float64.
+    """
+    where = f"check_layer ({getattr(layer, 'name', type(layer).__name__)})"
+    _require_float64(x, "x", where)
+    x = x.copy()
+    y = layer.forward(x, training=training)
+    for key, p in layer.params.items():
+        _require_float64(p, f"parameter '{key}'", where)
+    if dy is None:
+        dy = (rng if rng is not None else np.random.default_rng(0)).standard_normal(y.shape)
+    dx = layer.backward(dy)
+    analytic = {"x": dx, **{k: g.copy() for k, g in layer.grads.items()}}
+
+    def f() -> float:
+        return float(np.sum(layer.forward(x, training=training) * dy))
+
+    report = check_gradients(f, {"x": x, **layer.params}, analytic, title=where, h=h)
+    layer.forward(x, training=training)  # leave the cache and grads as the caller's call made them
+    layer.backward(dy)
+    return report
+
+
+def check_loss(loss, y_true: np.ndarray, y_pred: np.ndarray, h: float = 1e-6) -> GradCheckReport:
+    """Check a loss object's ``backward`` (dL/dy_pred) against finite differences.
+
+    ``loss`` is a ``minidl.losses.Loss`` (or a name such as 'binary_crossentropy').
+    """
+    from . import losses
+
+    loss = losses.get(loss)
+    where = f"check_loss ({type(loss).__name__})"
+    _require_float64(y_pred, "y_pred", where)
+    y_pred = y_pred.copy()
+    loss(y_true, y_pred)
+    analytic = {"y_pred": loss.backward()}
+    report = check_gradients(lambda: loss(y_true, y_pred), {"y_pred": y_pred}, analytic, where, h)
+    loss(y_true, y_pred)
+    return report

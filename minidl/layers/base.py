@@ -1,0 +1,138 @@
+"""The layer protocol every minidl layer follows.
+
+A layer is a pair of functions with memory:
+
+    build(input_shape)            create the parameters once the input size is known
+    forward(x, training=False)    compute the output and keep what backward will need (the cache)
+    backward(dy)                  given dL/dy, fill ``grads`` (dL/dparam) and return dL/dx
+    output_shape(input_shape)     the output shape, without computing anything
+    get_config()                  the constructor arguments, to rebuild the layer
+
+State lives in three dicts. ``params`` holds trainable arrays by name (``kernel``, ``bias``);
+``grads`` holds their gradients under the same keys, overwritten (never accumulated) by each
+backward; ``buffers`` holds non-trainable state such as BatchNorm's moving statistics. Shapes
+include the batch dimension first, which may be None (unknown) as in Keras.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from .._checks import as_float_array
+
+__all__ = ["Layer", "reset_name_counters"]
+
+_name_counts: dict[str, int] = {}
+
+
+def _snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _unique_name(base: str) -> str:
+    """Keras's automatic names: dense, dense_1, dense_2, ..."""
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def reset_name_counters() -> None:
+    """Start automatic names afresh (the next Dense is 'dense' again)."""
+    _name_counts.clear()
+
+
+class Layer:
+    """Base class: shared bookkeeping, input checks and the protocol's defaults.
+
+    Subclasses implement ``forward`` and ``backward`` (and ``build`` when they have parameters);
+    the first line of ``forward`` is ``x = self._prepare_input(x)``, which checks the input,
+    builds the layer on first use, and refuses inputs whose per-example shape differs from the
+    one the layer was built for.
+    """
+
+    def __init__(self, name: str | None = None, trainable: bool = True) -> None:
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(
+                f"{type(self).__name__}: expected name as a non-empty string, received {name!r}"
+            )
+        self.name = name if name is not None else _unique_name(_snake_case(type(self).__name__))
+        self.trainable = trainable
+        self.built = False
+        self.input_shape: tuple | None = None
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
+        self._cache: Any = None
+        self._dy_shape: tuple | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+    def _where(self) -> str:
+        return f"{type(self).__name__} '{self.name}'"
+
+    # -- protocol ---------------------------------------------------------------------------------
+    def build(self, input_shape: tuple) -> None:
+        """Record the input shape; layers with parameters extend this to create them."""
+        self.input_shape = (None, *tuple(input_shape)[1:])
+        self.built = True
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Shape of the output for an input of ``input_shape`` (batch first, may be None)."""
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        """Constructor arguments; ``type(layer).from_config(layer.get_config())`` rebuilds it."""
+        return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        return cls(**config)
+
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return self.forward(x, training=training)
+
+    def count_params(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    # -- helpers for subclasses -------------------------------------------------------------------
+    def _prepare_input(self, x: np.ndarray, min_ndim: int = 2) -> np.ndarray:
+        where = self._where()
+        x = as_float_array(x, "input", where)
+        if x.ndim < min_ndim:
+            raise ValueError(
+                f"{where}: expected a batch with the examples along axis 0 (at least {min_ndim}-D), "
+                f"received shape {x.shape}"
+            )
+        if not self.built:
+            self.build(x.shape)
+        elif self.input_shape is not None and x.shape[1:] != self.input_shape[1:]:
+            expected = ("N", *self.input_shape[1:])
+            raise ValueError(
+                f"{where}: expected input of shape {expected} (the layer was built for it), "
+                f"received shape {x.shape}"
+            )
+        self._dy_shape = tuple(self.output_shape(x.shape))
+        return x
+
+    def _check_dy(self, dy: np.ndarray) -> np.ndarray:
+        where = self._where()
+        if self._cache is None:
+            raise RuntimeError(f"{where}: backward called before forward; call forward(x) first")
+        dy = as_float_array(dy, "dy (gradient of the loss with respect to the output)", where)
+        if dy.shape != self._dy_shape:
+            raise ValueError(
+                f"{where}: expected dy with the shape of the last output {self._dy_shape}, "
+                f"received {dy.shape}"
+            )
+        return dy

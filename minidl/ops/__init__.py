@@ -1,0 +1,66 @@
+"""The functional core: pure functions, ``forward(...) -> (out, cache)`` and
+``backward(dout, cache) -> gradients``. Nothing here holds state.
+
+    dense.py        the affine map x @ W + b
+    activations.py  relu, leaky_relu, sigmoid, tanh, softmax
+    losses.py       binary / categorical / sparse cross-entropy, mean squared error
+"""
+
+from .activations import (
+    get_activation,
+    leaky_relu_backward,
+    leaky_relu_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid,
+    sigmoid_backward,
+    sigmoid_forward,
+    softmax,
+    softmax_backward,
+    softmax_forward,
+    tanh_backward,
+    tanh_forward,
+)
+from .dense import dense_backward, dense_forward
+from .losses import (
+    binary_crossentropy_backward,
+    binary_crossentropy_forward,
+    binary_crossentropy_with_logits_backward,
+    binary_crossentropy_with_logits_forward,
+    log_softmax,
+    mse_backward,
+    mse_forward,
+    softmax_crossentropy_backward,
+    softmax_crossentropy_forward,
+    sparse_softmax_crossentropy_backward,
+    sparse_softmax_crossentropy_forward,
+)
+
+__all__ = [
+    "binary_crossentropy_backward",
+    "binary_crossentropy_forward",
+    "binary_crossentropy_with_logits_backward",
+    "binary_crossentropy_with_logits_forward",
+    "dense_backward",
+    "dense_forward",
+    "get_activation",
+    "leaky_relu_backward",
+    "leaky_relu_forward",
+    "log_softmax",
+    "mse_backward",
+    "mse_forward",
+    "relu_backward",
+    "relu_forward",
+    "sigmoid",
+    "sigmoid_backward",
+    "sigmoid_forward",
+    "softmax",
+    "softmax_backward",
+    "softmax_crossentropy_backward",
+    "softmax_crossentropy_forward",
+    "softmax_forward",
+    "sparse_softmax_crossentropy_backward",
+    "sparse_softmax_crossentropy_forward",
+    "tanh_backward",
+    "tanh_forward",
+]

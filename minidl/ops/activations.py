@@ -1,0 +1,151 @@
+"""Element-wise activations and softmax, each as ``forward(x) -> (out, cache)`` and
+``backward(dout, cache) -> dx``.
+
+Every backward is the chain rule dx = dout * f'(x), with f' written in whichever of x or
+out = f(x) makes it cheapest and most stable:
+
+    relu        f(x) = max(x, 0)                  f'(x) = 1 if x > 0 else 0   (0 at the kink)
+    leaky_relu  f(x) = x if x > 0 else a*x        f'(x) = 1 if x > 0 else a   (a at the kink)
+    sigmoid     f(x) = 1 / (1 + exp(-x))          f'(x) = out * (1 - out)
+    tanh        f(x) = tanh(x)                    f'(x) = 1 - out**2
+    softmax     out_i = exp(x_i) / sum_j exp(x_j) dx = out * (dout - sum(dout * out))
+
+At the kink x = 0 the derivative of ReLU is taken as 0 and that of LeakyReLU as a, as in
+PyTorch; any value in between is a valid subgradient, but tests pin one down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = [
+    "ACTIVATIONS",
+    "get_activation",
+    "leaky_relu_backward",
+    "leaky_relu_forward",
+    "linear_backward",
+    "linear_forward",
+    "relu_backward",
+    "relu_forward",
+    "sigmoid",
+    "sigmoid_backward",
+    "sigmoid_forward",
+    "softmax",
+    "softmax_backward",
+    "softmax_forward",
+    "tanh_backward",
+    "tanh_forward",
+]
+
+
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``max(x, 0)``; the cache is x, whose sign decides where the gradient flows."""
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """Pass the gradient where x > 0, block it elsewhere (including x == 0)."""
+    return dout * (cache > 0)
+
+
+def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.3) -> tuple[np.ndarray, tuple]:
+    """``x`` for x > 0, ``negative_slope * x`` otherwise (Keras's default slope, 0.3)."""
+    return np.where(x > 0, x, negative_slope * x), (x, negative_slope)
+
+
+def leaky_relu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Gradient 1 where x > 0, ``negative_slope`` elsewhere (including x == 0)."""
+    x, negative_slope = cache
+    return np.where(x > 0, dout, negative_slope * dout)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function without overflow.
+
+    ``1 / (1 + exp(-x))`` overflows in exp for x < -709; rewriting with e = exp(-|x|) <= 1 gives
+    ``1 / (1 + e)`` for x >= 0 and ``e / (1 + e)`` for x < 0, the same value, never overflowing.
+    """
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sigmoid; the cache is the output, from which the derivative follows."""
+    out = sigmoid(x)
+    return out, out
+
+
+def sigmoid_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """``dout * s * (1 - s)`` with s the forward output."""
+    s = cache
+    return dout * s * (1 - s)
+
+
+def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hyperbolic tangent; the cache is the output."""
+    out = np.tanh(x)
+    return out, out
+
+
+def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """``dout * (1 - out**2)``."""
+    return dout * (1 - cache**2)
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``, shifted by the maximum so that exp never overflows.
+
+    Subtracting max(x) changes nothing mathematically (the factor exp(-max) cancels) but keeps
+    every exponent <= 0.
+    """
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_forward(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, tuple]:
+    """Softmax; the cache is the output and the axis."""
+    out = softmax(x, axis=axis)
+    return out, (out, axis)
+
+
+def softmax_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Jacobian-vector product of softmax: ``out * (dout - sum(dout * out))`` along the axis.
+
+    The Jacobian is diag(s) - s s^T; multiplying by dout without forming it costs O(C), not O(C^2).
+    """
+    s, axis = cache
+    return s * (dout - (dout * s).sum(axis=axis, keepdims=True))
+
+
+def linear_forward(x: np.ndarray) -> tuple[np.ndarray, None]:
+    """The identity, for layers with ``activation=None``."""
+    return x, None
+
+
+def linear_backward(dout: np.ndarray, cache: None) -> np.ndarray:
+    """The identity's gradient is the upstream gradient."""
+    return dout
+
+
+ActivationPair = tuple[Callable[..., tuple], Callable[[np.ndarray, object], np.ndarray]]
+
+ACTIVATIONS: dict[str, ActivationPair] = {
+    "linear": (linear_forward, linear_backward),
+    "relu": (relu_forward, relu_backward),
+    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+    "tanh": (tanh_forward, tanh_backward),
+    "softmax": (softmax_forward, softmax_backward),
+}
+
+
+def get_activation(name: str | None, where: str = "get_activation") -> ActivationPair:
+    """Look up ``(forward, backward)`` by name; None means 'linear' (Keras's convention)."""
+    key = "linear" if name is None else name
+    if not isinstance(key, str) or key not in ACTIVATIONS:
+        raise ValueError(
+            f"{where}: unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)} or None"
+        )
+    return ACTIVATIONS[key]
