@@ -333,7 +333,8 @@ def predict(X: np.ndarray, y: np.ndarray | None, parameters: dict) -> np.ndarray
     return p
 
 
-def _check_model_inputs(X, Y, where: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_model_args(X, Y, layers_dims, learning_rate, num_iterations, where: str):
+    """Validate a model function's arguments once, before the loop; returns (X, Y, dims)."""
     X = as_float_array(X, "X", where, ndim=2)
     Y = as_float_array(Y, "Y", where, ndim=2)
     if Y.shape != (1, X.shape[1]):
@@ -341,10 +342,11 @@ def _check_model_inputs(X, Y, where: str) -> tuple[np.ndarray, np.ndarray]:
             f"{where}: expected Y of shape (1, m) with m = {X.shape[1]} (X's columns), received {Y.shape}"
         )
     check_binary_labels(Y, "Y (labels)", where)
-    return X, Y
-
-
-def _check_loop_args(learning_rate, num_iterations, where: str) -> None:
+    dims = _check_dims(layers_dims, where)
+    if dims[0] != X.shape[0]:
+        raise ValueError(
+            f"{where}: layers_dims[0] = {dims[0]} but X has {X.shape[0]} rows (features)"
+        )
     if (
         isinstance(num_iterations, bool)
         or not isinstance(num_iterations, (int, np.integer))
@@ -359,6 +361,7 @@ def _check_loop_args(learning_rate, num_iterations, where: str) -> None:
         and learning_rate > 0
     ):
         raise ValueError(f"{where}: expected a positive learning_rate, received {learning_rate!r}")
+    return X, Y, dims
 
 
 def _report(i: int, cost: float, num_iterations: int, print_cost: bool, costs: list) -> None:
@@ -384,12 +387,14 @@ def two_layer_model(
     Returns:
         ``(parameters, costs)``; costs of iterations 0, 100, 200, ...
     """
-    where = "two_layer_model"
-    X, Y = _check_model_inputs(X, Y, where)
-    n_x, n_h, n_y = _check_dims(layers_dims, where)
-    if n_x != X.shape[0]:
-        raise ValueError(f"{where}: layers_dims[0] = {n_x} but X has {X.shape[0]} rows (features)")
-    _check_loop_args(learning_rate, num_iterations, where)
+    X, Y, dims = _check_model_args(
+        X, Y, layers_dims, learning_rate, num_iterations, "two_layer_model"
+    )
+    if len(dims) != 3:
+        raise ValueError(
+            f"two_layer_model: expected layers_dims (n_x, n_h, n_y), received {layers_dims!r}"
+        )
+    n_x, n_h, n_y = dims
     np.random.seed(1)
     costs: list[float] = []
     parameters = initialize_parameters(n_x, n_h, n_y)
@@ -423,14 +428,9 @@ def L_layer_model(
     Returns:
         ``(parameters, costs)``; costs of iterations 0, 100, 200, ...
     """
-    where = "L_layer_model"
-    X, Y = _check_model_inputs(X, Y, where)
-    dims = _check_dims(layers_dims, where)
-    if dims[0] != X.shape[0]:
-        raise ValueError(
-            f"{where}: layers_dims[0] = {dims[0]} but X has {X.shape[0]} rows (features)"
-        )
-    _check_loop_args(learning_rate, num_iterations, where)
+    X, Y, dims = _check_model_args(
+        X, Y, layers_dims, learning_rate, num_iterations, "L_layer_model"
+    )
     np.random.seed(1)
     costs: list[float] = []
     parameters = initialize_parameters_deep(dims)
