@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_binary_labels, check_same_shape
-from .activations import sigmoid, softmax
+from .activations import sigmoid, softmax, underflow_ok
 
 __all__ = [
     "EPSILON",
@@ -52,6 +52,7 @@ def _check_logits_2d(logits: np.ndarray, where: str) -> None:
         raise ValueError(f"{where}: expected predictions of shape (N, C), received {logits.shape}")
 
 
+@underflow_ok
 def binary_crossentropy_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Element-wise derivative of -[y log p + (1-y) log(1-p)] with respect to p.
 
@@ -60,6 +61,7 @@ def binary_crossentropy_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     return -(y / p - (1 - y) / (1 - p))
 
 
+@underflow_ok
 def binary_crossentropy_forward(
     probs: np.ndarray, y: np.ndarray, eps: float = EPSILON
 ) -> tuple[float, tuple]:
@@ -87,6 +89,7 @@ def binary_crossentropy_forward(
     return float(loss), (probs, y, p, eps)
 
 
+@underflow_ok
 def binary_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """Gradient with respect to the probabilities; zero where clipping was active.
 
@@ -97,6 +100,7 @@ def binary_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     return binary_crossentropy_grad(p, y) * inside * (dout / y.size)
 
 
+@underflow_ok
 def binary_crossentropy_with_logits_forward(
     logits: np.ndarray, y: np.ndarray
 ) -> tuple[float, tuple]:
@@ -112,12 +116,14 @@ def binary_crossentropy_with_logits_forward(
     return float(loss), (z, y)
 
 
+@underflow_ok
 def binary_crossentropy_with_logits_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(sigmoid(z) - y) / n``: the sigmoid's derivative cancels the log's."""
     z, y = cache
     return (sigmoid(z) - y) * (dout / y.size)
 
 
+@underflow_ok
 def categorical_crossentropy_forward(
     probs: np.ndarray, y: np.ndarray, eps: float = EPSILON
 ) -> tuple[float, tuple]:
@@ -135,6 +141,7 @@ def categorical_crossentropy_forward(
     return float(loss), (probs, y, p, eps)
 
 
+@underflow_ok
 def categorical_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``-y / p / N``, zero where clipping was active."""
     probs, y, p, eps = cache
@@ -142,12 +149,14 @@ def categorical_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.nda
     return -(y / p) * inside * (dout / probs.shape[0])
 
 
+@underflow_ok
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """``z - logsumexp(z)``, computed with the maximum shifted out."""
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+@underflow_ok
 def softmax_crossentropy_forward(logits: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
     """Softmax followed by categorical cross-entropy, fused.
 
@@ -162,6 +171,7 @@ def softmax_crossentropy_forward(logits: np.ndarray, y: np.ndarray) -> tuple[flo
     return float(loss), (logits, y)
 
 
+@underflow_ok
 def softmax_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(softmax(z) * sum_c y - y) / N``, which is ``(softmax(z) - y) / N`` for one-hot y."""
     z, y = cache
@@ -197,6 +207,7 @@ def one_hot(idx: np.ndarray, n_classes: int, dtype: np.dtype = np.float64) -> np
     return np.eye(n_classes, dtype=dtype)[idx]
 
 
+@underflow_ok
 def sparse_softmax_crossentropy_forward(
     logits: np.ndarray, labels: np.ndarray
 ) -> tuple[float, tuple]:
@@ -207,6 +218,7 @@ def sparse_softmax_crossentropy_forward(
     return float(loss), (logits, idx)
 
 
+@underflow_ok
 def sparse_softmax_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(softmax(z) - onehot(labels)) / N``."""
     z, idx = cache
@@ -215,6 +227,7 @@ def sparse_softmax_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.
     return grad * (dout / z.shape[0])
 
 
+@underflow_ok
 def mse_forward(pred: np.ndarray, target: np.ndarray) -> tuple[float, tuple]:
     """Mean squared error over every element: ``mean((pred - target)**2)``."""
     check_same_shape(pred, target, ("predictions", "targets"), "mse")
@@ -222,6 +235,7 @@ def mse_forward(pred: np.ndarray, target: np.ndarray) -> tuple[float, tuple]:
     return float(np.mean(diff**2)), (diff,)
 
 
+@underflow_ok
 def mse_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``2 (pred - target) / n``."""
     (diff,) = cache
