@@ -111,6 +111,7 @@ def train_cat(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     import numpy as np
 
     from . import __version__, plot
@@ -119,6 +120,12 @@ def train_cat(args: argparse.Namespace) -> int:
     from .io import atomic_path, save_arrays, write_json
 
     train_x_orig, train_y, test_x_orig, test_y, _ = load_catvnoncat(args.data_dir)
+    out = args.out if args.out is not None else _default_out(args.model)
+    try:  # before training, so that a bad --out never costs a finished run
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        print(f"minidl: cannot use {out} as the output folder: {err.strerror}", file=sys.stderr)
+        return 2
     train_x = train_x_orig.reshape(train_x_orig.shape[0], -1).T / 255.0
     test_x = test_x_orig.reshape(test_x_orig.shape[0], -1).T / 255.0
     dims = CAT_MODELS[args.model]
@@ -145,11 +152,10 @@ def train_cat(args: argparse.Namespace) -> int:
     print(f"Train accuracy: {accuracy['train']:.4f}")
     print(f"Test accuracy:  {accuracy['test']:.4f}")
 
-    out = args.out if args.out is not None else _default_out(args.model)
-    out.mkdir(parents=True, exist_ok=True)
     fig = plot.cost_curve(costs, args.learning_rate)
     with atomic_path(out / "cost.png") as tmp:
         fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
     meta = {
         "model": args.model,
         "layers_dims": dims,

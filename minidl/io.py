@@ -67,7 +67,17 @@ def save_arrays(
     """Save named arrays and JSON-serialisable metadata to an HDF5 file, atomically."""
     from . import __version__
 
-    meta = {"minidl_version": __version__, **(metadata or {})}
+    for name, arr in arrays.items():
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            raise ValueError(
+                f"save_arrays: expected array names as non-empty strings without '/', received {name!r}"
+            )
+        if np.asarray(arr).dtype.kind not in "biuf":
+            raise ValueError(
+                f"save_arrays: expected real numeric arrays, received {name!r} with dtype "
+                f"{np.asarray(arr).dtype}"
+            )
+    meta = {**(metadata or {}), "minidl_version": __version__}
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["format"] = ARRAYS_FORMAT
@@ -101,7 +111,7 @@ def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
             for name, item in f["arrays"].items():
                 if not isinstance(item, h5py.Dataset) or item.dtype.kind not in "biuf":
                     raise DataFileError(f"{path}: entry {name!r} is not a numeric array")
-                arrays[name] = item[()]
+                arrays[name] = np.asarray(item[()])
             metadata = json.loads(f.attrs.get("metadata", "{}"))
     except DataFileError:
         raise

@@ -61,21 +61,31 @@ def check_layer_contract(
         _fail(layer, "forward did not build the layer (layer.built is still False)")
     expected = tuple(layer.output_shape(tuple(input_shape)))
     if y.shape != expected:
-        _fail(layer, f"output_shape{tuple(input_shape)} says {expected}, forward returned {y.shape}")
+        _fail(
+            layer, f"output_shape{tuple(input_shape)} says {expected}, forward returned {y.shape}"
+        )
     unknown_batch = tuple(layer.output_shape((None, *input_shape[1:])))
     if unknown_batch != (None, *y.shape[1:]):
-        _fail(layer, f"output_shape with batch None gave {unknown_batch}, expected {(None, *y.shape[1:])}")
+        _fail(
+            layer,
+            f"output_shape with batch None gave {unknown_batch}, expected {(None, *y.shape[1:])}",
+        )
 
     dy = rng.standard_normal(y.shape)
     dy_before = dy.copy()
     dx = layer.backward(dy)
     if np.shape(dx) != x.shape:
-        _fail(layer, f"backward returned dx of shape {np.shape(dx)}, expected the input's {x.shape}")
+        _fail(
+            layer, f"backward returned dx of shape {np.shape(dx)}, expected the input's {x.shape}"
+        )
     if set(layer.grads) != set(layer.params):
         _fail(layer, f"grads has keys {sorted(layer.grads)}, params has {sorted(layer.params)}")
     for key, p in layer.params.items():
         if layer.grads[key].shape != p.shape:
-            _fail(layer, f"grads['{key}'] has shape {layer.grads[key].shape}, params['{key}'] {p.shape}")
+            _fail(
+                layer,
+                f"grads['{key}'] has shape {layer.grads[key].shape}, params['{key}'] {p.shape}",
+            )
     if not np.array_equal(x, x_before):
         _fail(layer, "forward or backward modified its input x")
     if not np.array_equal(dy, dy_before):
@@ -84,7 +94,10 @@ def check_layer_contract(
     clone = type(layer).from_config(layer.get_config())
     clone_shape = tuple(clone.output_shape(tuple(input_shape)))
     if clone_shape != expected:
-        _fail(layer, f"from_config(get_config()) gives output shape {clone_shape}, expected {expected}")
+        _fail(
+            layer,
+            f"from_config(get_config()) gives output shape {clone_shape}, expected {expected}",
+        )
 
     report = check_layer(layer, x, dy, h=h)
     if not report.passed:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import DataFileError, DataNotFoundError
 
-__all__ = ["CATVNONCAT_FILES", "find_data_file", "load_catvnoncat"]
+__all__ = ["CATVNONCAT_FILES", "find_data_file", "find_data_folder", "load_catvnoncat"]
 
 CATVNONCAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
 _CLASSES = (b"non-cat", b"cat")
@@ -38,24 +38,31 @@ def _candidate_dirs(data_dir: str | os.PathLike | None) -> list[Path]:
     return dirs
 
 
-def find_data_file(filename: str, data_dir: str | os.PathLike | None = None) -> Path:
-    """Return the first existing ``dir / filename`` in the lookup order (see the module docstring).
+def find_data_folder(filenames: tuple[str, ...], data_dir: str | os.PathLike | None = None) -> Path:
+    """Return the first folder, in the lookup order (see the module docstring), that holds every
+    one of ``filenames``; files of one dataset always come from one folder.
 
     Raises:
-        DataNotFoundError: naming the file, every folder tried, and how to provide it.
+        DataNotFoundError: naming the files, every folder tried with what it lacks, and how to
+            provide them.
     """
     tried = []
     for d in _candidate_dirs(data_dir):
-        path = d / filename
-        if path.is_file():
-            return path
-        tried.append(str(path.resolve()))
+        missing = [name for name in filenames if not (d / name).is_file()]
+        if not missing:
+            return d
+        tried.append(f"{d.resolve()} (missing {', '.join(missing)})")
     looked = "\n  ".join(tried)
     raise DataNotFoundError(
-        f"{filename} not found. Looked in:\n  {looked}\n"
-        f"Copy the course's {' and '.join(CATVNONCAT_FILES)} into ./data, or set "
-        f"MINIDL_DATA=/path/to/folder, or pass data_dir='/path/to/folder' (--data-dir on the command line)."
+        f"{' and '.join(filenames)} not found together in one folder. Looked in:\n  {looked}\n"
+        f"Copy the files into ./data, or set MINIDL_DATA=/path/to/folder, or pass "
+        f"data_dir='/path/to/folder' (--data-dir on the command line)."
     )
+
+
+def find_data_file(filename: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """Return the first existing ``folder / filename`` in the lookup order."""
+    return find_data_folder((filename,), data_dir) / filename
 
 
 def _read_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -111,6 +118,7 @@ def load_catvnoncat(
         >>> train_x_orig, train_y, test_x_orig, test_y, classes = load_catvnoncat()
         >>> train_x = train_x_orig.reshape(train_x_orig.shape[0], -1).T / 255.
     """
-    train_x, train_y, _ = _read_split(find_data_file(CATVNONCAT_FILES[0], data_dir), "train")
-    test_x, test_y, classes = _read_split(find_data_file(CATVNONCAT_FILES[1], data_dir), "test")
+    folder = find_data_folder(CATVNONCAT_FILES, data_dir)
+    train_x, train_y, _ = _read_split(folder / CATVNONCAT_FILES[0], "train")
+    test_x, test_y, classes = _read_split(folder / CATVNONCAT_FILES[1], "test")
     return train_x, train_y.reshape(1, -1), test_x, test_y.reshape(1, -1), classes

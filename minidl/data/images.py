@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = ["load_rgb"]
 
@@ -50,7 +50,8 @@ def load_rgb(
     try:
         with Image.open(path) as img:
             img.load()
-            rgb = _to_rgb(img)
+            # Phone cameras store pictures sideways with an EXIF note to rotate them; apply it.
+            rgb = _to_rgb(ImageOps.exif_transpose(img))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ValueError(
             f"{where}: {path} is not an image file Pillow can read (expected PNG, JPEG, GIF, BMP, ...): {err}"

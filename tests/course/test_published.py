@@ -92,7 +92,7 @@ def test_iteration_zero_anchors(cat_xy):
 
 
 def test_course_preprocessing_shapes(cat_xy):
-    train_x, train_y, test_x, test_y = cat_xy
+    train_x, _, test_x, _ = cat_xy
     assert train_x.shape == (12288, 209) and test_x.shape == (12288, 50)
     assert train_x.min() >= 0 and train_x.max() <= 1
 
