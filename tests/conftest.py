@@ -71,6 +71,16 @@ def torch():
 
 
 @pytest.fixture
+def no_env(monkeypatch, tmp_path):
+    """MINIDL_DATA unset and the working directory an empty folder (so ./data does not exist)."""
+    monkeypatch.delenv("MINIDL_DATA", raising=False)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return cwd
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)
 

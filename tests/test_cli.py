@@ -202,12 +202,8 @@ def test_train_leaves_no_matplotlib_figure_open(data_dir, tmp_path, capsys):
 
 # -- errors -------------------------------------------------------------------------------------------
 @pytest.fixture
-def no_data(tmp_path, monkeypatch):
+def no_data(tmp_path, no_env):
     """An empty --data-dir, MINIDL_DATA unset and an empty working directory."""
-    monkeypatch.delenv("MINIDL_DATA", raising=False)
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
     empty = tmp_path / "empty"
     empty.mkdir()
     return empty

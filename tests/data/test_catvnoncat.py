@@ -65,16 +65,6 @@ def write_folder(folder: Path, m_train: int, m_test: int) -> Path:
     return folder
 
 
-@pytest.fixture
-def no_env(monkeypatch, tmp_path):
-    """MINIDL_DATA unset and the working directory an empty folder (so ./data does not exist)."""
-    monkeypatch.delenv("MINIDL_DATA", raising=False)
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-    return cwd
-
-
 # -- the course's files -----------------------------------------------------------------------------
 def test_shapes_and_dtypes_match_the_course(cat_data):
     train_x, train_y, test_x, test_y, classes = cat_data
