@@ -283,3 +283,19 @@ def test_plots_are_off_for_graders(monkeypatch):
     dnn.plot_costs([0.7, 0.5, 0.3], 0.0075)
     assert len(plt.get_fignums()) == 1
     plt.close("all")
+
+
+def test_print_mislabeled_images_shows_exactly_the_mistakes(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    monkeypatch.delenv("MINIDL_GRADER", raising=False)
+    X = np.linspace(0, 1, 12 * 4).reshape(12, 4)  # four 2x2 RGB images as columns
+    y = np.array([[1, 0, 1, 0]])
+    p = np.array([[1.0, 1.0, 0.0, 0.0]])  # images 1 and 2 are wrong
+    dnn.print_mislabeled_images([b"non-cat", b"cat"], X, y, p)
+    fig = plt.gcf()
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == ["Prediction: cat\nClass: non-cat", "Prediction: non-cat\nClass: cat"]
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), X[:, 1].reshape(2, 2, 3))
+    plt.close("all")
