@@ -11,8 +11,9 @@ Where each concept lives:
     minidl.course.dnn    the course's function API (two-layer and L-layer networks)
 """
 
+from . import gradcheck, init, layers, losses, ops
 from .random import seed
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "seed"]
+__all__ = ["__version__", "gradcheck", "init", "layers", "losses", "ops", "seed"]
