@@ -10,7 +10,6 @@ the train and test accuracy, and writes into DIR: ``cost.png`` (the cost curve),
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -43,7 +42,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Show '(default: X)' except where the help already explains a None default."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
@@ -94,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder with the .h5 files (default: $MINIDL_DATA, then ./data)",
     )
     cat.set_defaults(func=train_cat)
+    options = cat.format_help().split("options:", 1)[1]
+    train.epilog = "options of 'minidl train cat':" + options
     return parser
 
 
@@ -108,9 +109,6 @@ def _default_out(model: str) -> Path:
 
 
 def train_cat(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -121,6 +119,7 @@ def train_cat(args: argparse.Namespace) -> int:
 
     train_x_orig, train_y, test_x_orig, test_y, _ = load_catvnoncat(args.data_dir)
     out = args.out if args.out is not None else _default_out(args.model)
+    created = not out.exists()
     try:  # before training, so that a bad --out never costs a finished run
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -136,14 +135,20 @@ def train_cat(args: argparse.Namespace) -> int:
         flush=True,
     )
     start = time.perf_counter()
-    parameters, costs = fit(
-        train_x,
-        train_y,
-        dims,
-        learning_rate=args.learning_rate,
-        num_iterations=args.iterations,
-        print_cost=True,
-    )
+    try:
+        parameters, costs = fit(
+            train_x,
+            train_y,
+            dims,
+            learning_rate=args.learning_rate,
+            num_iterations=args.iterations,
+            print_cost=True,
+        )
+    except ValueError as err:  # e.g. a learning rate so large that the network saturates
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        print(f"minidl: training failed: {err}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - start
     accuracy = {
         name: float(np.mean(dnn.predict(x, None, parameters) == y))
@@ -193,8 +198,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("minidl: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    sys.exit(main())

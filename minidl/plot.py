@@ -20,13 +20,17 @@ def plots_disabled() -> bool:
 
 
 def show(fig) -> None:
-    """Display ``fig`` where a display exists (a notebook, a desktop); do nothing on a
-    non-interactive backend such as Agg, where ``plt.show`` would only warn."""
+    """Display ``fig`` where a display exists (a notebook, a desktop), then let it go.
+
+    On a non-interactive backend such as Agg (a script, a grader) there is nothing to display and
+    ``plt.show`` would only warn, so the figure is closed: open figures would pile up otherwise.
+    """
     import matplotlib
     import matplotlib.pyplot as plt
 
     backend = matplotlib.get_backend().lower()
     if backend in ("agg", "pdf", "ps", "svg", "cairo", "template"):
+        plt.close(fig)
         return
     plt.show()
 
@@ -46,27 +50,27 @@ def cost_curve(costs, learning_rate: float | None = None, every: int = 100):
     return fig
 
 
-def mislabeled_images(
-    classes, images: np.ndarray, y: np.ndarray, p: np.ndarray, max_images: int = 20
-):
-    """A row of the images where prediction p differs from label y, titled with both.
+def mislabeled_images(classes, images: np.ndarray, y: np.ndarray, p: np.ndarray, columns: int = 10):
+    """Every image where prediction p differs from label y, titled as the course titles them.
 
     Args:
         classes: class names (bytes or str) indexed by label.
         images: (m, H, W, 3) with values in [0, 1] or [0, 255].
         y, p: labels and predictions, shape (m,).
+        columns: images per row (default 10).
     """
     import matplotlib.pyplot as plt
 
     names = [c.decode("utf-8") if isinstance(c, bytes) else str(c) for c in classes]
-    wrong = np.flatnonzero(np.asarray(p) != np.asarray(y))[:max_images]
-    n = max(len(wrong), 1)
-    fig, axes = plt.subplots(1, n, figsize=(2.2 * n, 2.6), squeeze=False)
+    wrong = np.flatnonzero(np.asarray(p) != np.asarray(y))
+    n_cols = max(1, min(columns, len(wrong)))
+    n_rows = max(1, -(-len(wrong) // n_cols))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.2 * n_cols, 2.6 * n_rows), squeeze=False)
     scale = 255.0 if images.max() > 1 else 1.0
-    for ax in axes[0]:
+    for ax in axes.flat:
         ax.axis("off")
-    for ax, i in zip(axes[0], wrong, strict=False):
+    for ax, i in zip(axes.flat, wrong, strict=False):
         ax.imshow(np.clip(images[i] / scale, 0, 1), interpolation="nearest")
-        ax.set_title(f"Prediction: {names[int(p[i])]}\nClass: {names[int(y[i])]}", fontsize=8)
+        ax.set_title(f"Prediction: {names[int(p[i])]} \n Class: {names[int(y[i])]}", fontsize=8)
     fig.tight_layout()
     return fig

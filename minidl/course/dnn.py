@@ -165,6 +165,25 @@ def _matrix(x: object, name: str, where: str) -> np.ndarray:
     return as_float_array(x, name, where, ndim=2, allow_empty=True)
 
 
+def _finite_matrix(x: object, name: str, where: str) -> np.ndarray:
+    """A 2-D float array with finite entries (for gradients, which are small: checked in full)."""
+    x = _matrix(x, name, where)
+    if not np.isfinite(x).all():
+        raise ValueError(
+            f"{where}: {name} contains NaN or infinite values; expected finite numbers"
+        )
+    return x
+
+
+def _unpack(cache: object, n: int, where: str, layout: str) -> tuple:
+    if not isinstance(cache, (tuple, list)) or len(cache) != n:
+        raise ValueError(
+            f"{where}: expected the cache {layout} that the forward function returned, "
+            f"received {type(cache).__name__} {cache!r:.80}"
+        )
+    return cache
+
+
 def linear_forward(A: np.ndarray, W: np.ndarray, b: np.ndarray):
     """``Z = W A + b``; returns ``(Z, cache)`` with cache ``(A, W, b)``.
 
@@ -181,8 +200,10 @@ def linear_forward(A: np.ndarray, W: np.ndarray, b: np.ndarray):
         raise ValueError(f"{where}: expected b of shape ({W.shape[0]}, 1), received {b.shape}")
     if A.shape[1] == 0:
         raise ValueError(f"{where}: A holds no examples (shape {A.shape}); expected m >= 1 columns")
-    # Batch-first core on transposed views: (A^T W^T + b^T)^T = W A + b.
-    Z_rows, _ = dense_forward(A.T, W.T, b[:, 0])
+    # Batch-first core on transposed views: (A^T W^T + b^T)^T = W A + b. Non-finite values are
+    # reported below, by name, rather than as NumPy warnings on stderr.
+    with np.errstate(all="ignore"):
+        Z_rows, _ = dense_forward(A.T, W.T, b[:, 0])
     Z = Z_rows.T
     if not np.isfinite(Z).all():  # checking the small output finds NaN in the large input too
         raise _explain_nonfinite(where, A=A, W=W, b=b)
@@ -253,7 +274,8 @@ def linear_backward(dZ: np.ndarray, cache: tuple):
 
     ``dW = 1/m dZ A_prev^T``, ``db = 1/m sum(dZ, axis=1)``, ``dA_prev = W^T dZ``.
     """
-    A_prev, W, _ = cache
+    A_prev, W, _ = _unpack(cache, 3, "linear_backward", "(A_prev, W, b)")
+    dZ = _finite_matrix(dZ, "dZ", "linear_backward")
     if dZ.shape != (W.shape[0], A_prev.shape[1]):
         raise ValueError(
             f"linear_backward: expected dZ of shape {(W.shape[0], A_prev.shape[1])} (that of Z), "
@@ -266,8 +288,10 @@ def linear_backward(dZ: np.ndarray, cache: tuple):
 
 def linear_activation_backward(dA: np.ndarray, cache: tuple, activation: str):
     """Backward through g then the linear step; returns ``(dA_prev, dW, db)``."""
-    _, backward = _activation(activation, "linear_activation_backward")
-    linear_cache, activation_cache = cache
+    where = "linear_activation_backward"
+    _, backward = _activation(activation, where)
+    linear_cache, activation_cache = _unpack(cache, 2, where, "(linear_cache, Z)")
+    dA = _finite_matrix(dA, "dA", where)
     if dA.shape != activation_cache.shape:
         raise ValueError(
             f"linear_activation_backward: expected dA of shape {activation_cache.shape} (that of A), "
@@ -280,11 +304,17 @@ def linear_activation_backward(dA: np.ndarray, cache: tuple, activation: str):
 def L_model_backward(AL: np.ndarray, Y: np.ndarray, caches: list) -> dict[str, np.ndarray]:
     """Backpropagation through the whole network; returns grads with keys dA{l-1}, dW{l}, db{l}."""
     where = "L_model_backward"
+    AL = as_float_array(AL, "AL", where)
+    Y = as_float_array(Y, "Y", where)
     Y = Y.reshape(AL.shape) if Y.size == AL.size else Y
     _check_AL_Y(AL, Y, where)
+    if not isinstance(caches, (list, tuple)) or not caches:
+        raise ValueError(
+            f"{where}: expected caches as the non-empty list L_model_forward returns, received {caches!r:.80}"
+        )
     grads = {}
     L = len(caches)
-    dAL = losses.binary_crossentropy_grad(AL, Y)
+    dAL = _initial_gradient(AL, Y, where)
     grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_activation_backward(
         dAL, caches[L - 1], "sigmoid"
     )
@@ -295,9 +325,37 @@ def L_model_backward(AL: np.ndarray, Y: np.ndarray, caches: list) -> dict[str, n
     return grads
 
 
+def _initial_gradient(AL: np.ndarray, Y: np.ndarray, where: str) -> np.ndarray:
+    """The course's dAL = -(Y/AL - (1-Y)/(1-AL)), refusing the saturated case with an explanation.
+
+    If the sigmoid output reaches exactly 0 or 1 (in float64, once |Z| > ~37), dAL divides by
+    zero; carrying on would fill every gradient with NaN.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        dAL = losses.binary_crossentropy_grad(AL, Y)
+    if not np.isfinite(dAL).all():
+        raise ValueError(
+            f"{where}: the network saturated: some sigmoid outputs AL are exactly 0 or 1, so "
+            f"dAL = -(Y/AL - (1-Y)/(1-AL)) divides by zero. Scale the inputs to [0, 1] "
+            f"(e.g. X / 255.) or lower the learning rate."
+        )
+    return dAL
+
+
+def _check_learning_rate(learning_rate: object, where: str) -> None:
+    if not (
+        isinstance(learning_rate, (int, float, np.integer, np.floating))
+        and not isinstance(learning_rate, bool)
+        and np.isfinite(learning_rate)
+        and learning_rate > 0
+    ):
+        raise ValueError(f"{where}: expected a positive learning_rate, received {learning_rate!r}")
+
+
 def update_parameters(parameters: dict, grads: dict, learning_rate: float) -> dict:
     """One gradient-descent step, ``W = W - learning_rate * dW``; returns a new dict (the input
     dict and its arrays are left as they were)."""
+    _check_learning_rate(learning_rate, "update_parameters")
     L = _num_layers(parameters, "update_parameters")
     missing = [f"d{k}" for k in parameters if f"d{k}" not in grads]
     if missing:
@@ -356,12 +414,12 @@ def _check_model_args(X, Y, layers_dims, learning_rate, num_iterations, where: s
         raise ValueError(
             f"{where}: expected num_iterations as a positive integer, received {num_iterations!r}"
         )
-    if not (
-        isinstance(learning_rate, (int, float, np.floating))
-        and np.isfinite(learning_rate)
-        and learning_rate > 0
-    ):
-        raise ValueError(f"{where}: expected a positive learning_rate, received {learning_rate!r}")
+    _check_learning_rate(learning_rate, where)
+    if dims[-1] != 1:
+        raise ValueError(
+            f"{where}: expected one output unit (layers_dims[-1] == 1, the probability of 'cat'), "
+            f"received layers_dims {list(layers_dims)}"
+        )
     return X, Y, dims
 
 
@@ -404,7 +462,7 @@ def two_layer_model(
         A1, cache1 = linear_activation_forward(X, W1, b1, "relu")
         A2, cache2 = linear_activation_forward(A1, W2, b2, "sigmoid")
         cost = compute_cost(A2, Y)
-        dA2 = losses.binary_crossentropy_grad(A2, Y)
+        dA2 = _initial_gradient(A2, Y, "two_layer_model")
         dA1, dW2, db2 = linear_activation_backward(dA2, cache2, "sigmoid")
         _, dW1, db1 = linear_activation_backward(dA1, cache1, "relu")
         grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
@@ -455,17 +513,22 @@ def plot_costs(costs, learning_rate: float = 0.0075) -> None:
 
 
 def print_mislabeled_images(classes, X: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
-    """Show the images whose prediction p differs from the label y, titled with both."""
+    """Show every image whose prediction p differs from the label y, titled with both."""
     from .. import plot
 
+    where = "print_mislabeled_images"
+    X = as_float_array(X, "X", where, ndim=2)
+    y, p = np.asarray(y), np.asarray(p)
+    if y.shape != (1, X.shape[1]) or p.shape != y.shape:
+        raise ValueError(
+            f"{where}: expected y and p of shape (1, {X.shape[1]}) for X {X.shape}, "
+            f"received y {y.shape} and p {p.shape}"
+        )
+    num_px = round(float(np.sqrt(X.shape[0] / 3)))
+    if 3 * num_px * num_px != X.shape[0]:
+        raise ValueError(f"{where}: expected X of shape (num_px*num_px*3, m), received {X.shape}")
     if plot.plots_disabled():
         return
-    n_x = X.shape[0]
-    num_px = round(float(np.sqrt(n_x / 3)))
-    if 3 * num_px * num_px != n_x:
-        raise ValueError(
-            f"print_mislabeled_images: expected X of shape (num_px*num_px*3, m), received {X.shape}"
-        )
     images = X.T.reshape(-1, num_px, num_px, 3)
     plot.show(plot.mislabeled_images(classes, images, np.ravel(y), np.ravel(p)))
 
@@ -481,6 +544,18 @@ def predict_image(path: str | os.PathLike, parameters: dict, num_px: int = 64) -
     """
     from ..data.images import load_rgb
 
-    image = load_rgb(Path(path), (num_px, num_px), where="predict_image") / 255.0
+    where = "predict_image"
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: expected path as a str or Path, received {type(path).__name__}")
+    if isinstance(num_px, bool) or not isinstance(num_px, (int, np.integer)) or num_px < 1:
+        raise ValueError(f"{where}: expected num_px as a positive integer, received {num_px!r}")
+    _num_layers(parameters, where)
+    n_x = parameters["W1"].shape[1]
+    if n_x != num_px * num_px * 3:
+        raise ValueError(
+            f"{where}: the network takes {n_x} inputs, but num_px={num_px} gives "
+            f"{num_px}*{num_px}*3 = {num_px * num_px * 3}; pass the num_px it was trained with"
+        )
+    image = load_rgb(Path(path), (num_px, num_px), where=where) / 255.0
     x = image.reshape((1, num_px * num_px * 3)).T
     return predict(x, None, parameters)

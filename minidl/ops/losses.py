@@ -85,7 +85,9 @@ def binary_crossentropy_forward(
     check_binary_labels(y, "labels", where, soft=True)
     check_binary_labels(probs, "predictions (probabilities)", where, soft=True, hint=_LOGITS_HINT)
     p = np.clip(probs, eps, 1 - eps)
-    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    # -(1/n) * sum, as the course writes it (np.mean divides last and can round the final digit
+    # the other way; this order reproduces the course's printed costs).
+    loss = -(1.0 / y.size) * np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
     return float(loss), (probs, y, p, eps)
 
 

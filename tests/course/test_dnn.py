@@ -269,33 +269,55 @@ def test_inputs_are_not_mutated(rng):
     np.testing.assert_array_equal(Y, Y0)
 
 
-def test_plots_are_off_for_graders(monkeypatch):
-    import matplotlib.pyplot as plt
+def capture_figures(monkeypatch):
+    """Replace plot.show with a recorder, so tests can look at what would be displayed."""
+    from minidl import plot
 
-    plt.close("all")
+    shown = []
+    monkeypatch.setattr(plot, "show", shown.append)
+    return shown
+
+
+def test_plots_are_off_for_graders(monkeypatch):
+    shown = capture_figures(monkeypatch)
     monkeypatch.setenv("MINIDL_GRADER", "1")
     dnn.plot_costs([0.7, 0.5, 0.3], 0.0075)
     dnn.print_mislabeled_images(
         [b"non-cat", b"cat"], np.zeros((12, 2)), np.array([[0, 1]]), np.array([[1.0, 1.0]])
     )
-    assert plt.get_fignums() == []
+    assert shown == []
     monkeypatch.delenv("MINIDL_GRADER")
     dnn.plot_costs([0.7, 0.5, 0.3], 0.0075)
-    assert len(plt.get_fignums()) == 1
-    plt.close("all")
+    (fig,) = shown
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [0.7, 0.5, 0.3])
+    assert fig.axes[0].get_title() == "Learning rate =0.0075"  # the course's title, verbatim
 
 
-def test_print_mislabeled_images_shows_exactly_the_mistakes(monkeypatch):
+def test_figures_are_closed_on_a_non_interactive_backend():
     import matplotlib.pyplot as plt
 
     plt.close("all")
-    monkeypatch.delenv("MINIDL_GRADER", raising=False)
+    for _ in range(25):  # more than matplotlib's 20-figure warning threshold
+        dnn.plot_costs([0.7, 0.5], 0.01)
+    assert plt.get_fignums() == []
+
+
+def test_print_mislabeled_images_shows_exactly_the_mistakes(monkeypatch):
+    shown = capture_figures(monkeypatch)
     X = np.linspace(0, 1, 12 * 4).reshape(12, 4)  # four 2x2 RGB images as columns
     y = np.array([[1, 0, 1, 0]])
     p = np.array([[1.0, 1.0, 0.0, 0.0]])  # images 1 and 2 are wrong
     dnn.print_mislabeled_images([b"non-cat", b"cat"], X, y, p)
-    fig = plt.gcf()
+    (fig,) = shown
     titles = [ax.get_title() for ax in fig.axes if ax.images]
-    assert titles == ["Prediction: cat\nClass: non-cat", "Prediction: non-cat\nClass: cat"]
+    # the course's title: "Prediction: " + name + " \n Class: " + name
+    assert titles == ["Prediction: cat \n Class: non-cat", "Prediction: non-cat \n Class: cat"]
     np.testing.assert_allclose(fig.axes[0].images[0].get_array(), X[:, 1].reshape(2, 2, 3))
-    plt.close("all")
+
+
+def test_print_mislabeled_images_checks_its_inputs_even_for_graders(monkeypatch):
+    monkeypatch.setenv("MINIDL_GRADER", "1")
+    with pytest.raises(ValueError, match=r"expected y and p of shape \(1, 4\)"):
+        dnn.print_mislabeled_images(
+            [b"a", b"b"], np.zeros((12, 4)), np.zeros((1, 3)), np.zeros((1, 3))
+        )
