@@ -325,21 +325,21 @@ def L_model_backward(AL: np.ndarray, Y: np.ndarray, caches: list) -> dict[str, n
     return grads
 
 
-def _initial_gradient(AL: np.ndarray, Y: np.ndarray, where: str) -> np.ndarray:
-    """The course's dAL = -(Y/AL - (1-Y)/(1-AL)), refusing the saturated case with an explanation.
-
-    If the sigmoid output reaches exactly 0 or 1 (in float64, once |Z| > ~37), dAL divides by
-    zero; carrying on would fill every gradient with NaN.
-    """
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        dAL = losses.binary_crossentropy_grad(AL, Y)
-    if not np.isfinite(dAL).all():
+def _check_not_saturated(AL: np.ndarray, where: str) -> None:
+    """Refuse sigmoid outputs of exactly 0 or 1 (in float64, once |Z| > ~37), where the course's
+    dAL = -(Y/AL - (1-Y)/(1-AL)) divides by zero and every gradient would become NaN."""
+    if not ((AL > 0) & (AL < 1)).all():
         raise ValueError(
             f"{where}: the network saturated: some sigmoid outputs AL are exactly 0 or 1, so "
             f"dAL = -(Y/AL - (1-Y)/(1-AL)) divides by zero. Scale the inputs to [0, 1] "
             f"(e.g. X / 255.) or lower the learning rate."
         )
-    return dAL
+
+
+def _initial_gradient(AL: np.ndarray, Y: np.ndarray, where: str) -> np.ndarray:
+    """The course's dAL = -(Y/AL - (1-Y)/(1-AL)), where the backward pass starts."""
+    _check_not_saturated(AL, where)
+    return losses.binary_crossentropy_grad(AL, Y)
 
 
 def _check_learning_rate(learning_rate: object, where: str) -> None:
@@ -496,6 +496,7 @@ def L_layer_model(
     for i in range(num_iterations):
         AL, caches = L_model_forward(X, parameters)
         cost = compute_cost(AL, Y)
+        _check_not_saturated(AL, "L_layer_model")  # so the error names the function you called
         grads = L_model_backward(AL, Y, caches)
         parameters = update_parameters(parameters, grads, learning_rate)
         _report(i, cost, num_iterations, print_cost, costs)

@@ -246,9 +246,63 @@ def test_model_functions_reseed_numpys_global_generator(rng):
             ValueError,
             r"grads lacks \['db1'\]",
         ),
+        (
+            lambda: dnn.linear_backward(
+                [[1.0]], (np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 1)))
+            ),
+            None,
+            None,
+        ),
+        (
+            lambda: dnn.linear_backward(
+                np.array([[np.nan]]), (np.ones((1, 1)), np.ones((1, 1)), np.ones((1, 1)))
+            ),
+            ValueError,
+            r"linear_backward: dZ contains NaN",
+        ),
+        (
+            lambda: dnn.linear_backward(np.ones((1, 1)), "cache"),
+            ValueError,
+            r"linear_backward: expected the cache \(A_prev, W, b\)",
+        ),
+        (
+            lambda: dnn.linear_activation_backward(
+                np.ones((2, 1)), ((np.ones((1, 1)),) * 3, np.ones((1, 1))), "relu"
+            ),
+            ValueError,
+            r"expected dA of shape \(1, 1\) \(that of A\), received \(2, 1\)",
+        ),
+        (
+            lambda: dnn.L_model_backward(np.full((1, 2), 0.5), np.ones((1, 2)), []),
+            ValueError,
+            r"L_model_backward: expected caches as the non-empty list",
+        ),
+        (
+            lambda: dnn.L_model_backward(np.array([[1.0, 0.5]]), np.array([[0, 1]]), [None]),
+            ValueError,
+            r"L_model_backward: the network saturated.*X / 255",
+        ),
+        (
+            lambda: dnn.update_parameters(
+                {"W1": np.ones((1, 1)), "b1": np.ones((1, 1))},
+                {"dW1": np.ones((1, 1)), "db1": np.ones((1, 1))},
+                "0.1",
+            ),
+            ValueError,
+            r"update_parameters: expected a positive learning_rate, received '0.1'",
+        ),
+        (
+            lambda: dnn.two_layer_model(np.ones((4, 3)), np.ones((1, 3)), (4, 2, 2)),
+            ValueError,
+            r"two_layer_model: expected one output unit \(layers_dims\[-1\] == 1",
+        ),
     ],
 )
 def test_bad_input_names_function_expected_and_received(call, error, message):
+    if error is None:
+        dA_prev, dW, db = call()  # a list is accepted like an array
+        assert dA_prev.shape == dW.shape == db.shape == (1, 1)
+        return
     with pytest.raises(error, match=message):
         call()
 
@@ -321,3 +375,29 @@ def test_print_mislabeled_images_checks_its_inputs_even_for_graders(monkeypatch)
         dnn.print_mislabeled_images(
             [b"a", b"b"], np.zeros((12, 4)), np.zeros((1, 3)), np.zeros((1, 3))
         )
+
+
+def test_unscaled_inputs_stop_with_an_explanation_and_nothing_on_stderr(capsys):
+    # The classic mistake: pixels in [0, 255] without / 255. The sigmoid saturates on the first
+    # update; the course's code would fill the weights with NaN and warn on stderr.
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (300, 20)).astype(float)
+    Y = (rng.random((1, 20)) > 0.5).astype(float)
+    with pytest.raises(ValueError, match=r"L_layer_model: the network saturated"):
+        dnn.L_layer_model(X, Y, [300, 5, 1], learning_rate=5.0, num_iterations=50)
+    assert capsys.readouterr().err == ""
+
+
+def test_predict_image_checks_num_px_against_the_network(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "cat.png"
+    Image.new("RGB", (10, 10), (200, 100, 50)).save(path)
+    np.random.seed(0)
+    params = dnn.initialize_parameters_deep([64 * 64 * 3, 2, 1])
+    with pytest.raises(ValueError, match=r"network takes 12288 inputs, but num_px=32 gives"):
+        dnn.predict_image(path, params, num_px=32)
+    with pytest.raises(ValueError, match=r"num_px as a positive integer, received 0"):
+        dnn.predict_image(path, params, num_px=0)
+    with pytest.raises(TypeError, match=r"expected path as a str or Path, received int"):
+        dnn.predict_image(3, params)

@@ -3,7 +3,9 @@
 Source: the course's "Deep Neural Network - Application" notebook (Neural Networks and Deep
 Learning, week 4), as published with the assignment. Copies of that notebook run on different
 machines print the later costs with last digits that differ by up to ~4e-14 relative (different
-BLAS builds round differently), so full-digit values are compared at rel 1e-11; values the
+BLAS builds round differently; the course's own code run here matches 7 of the 26 published
+two-layer costs to the last digit), so iteration 0 is compared digit for digit and later
+full-digit values at rel 1e-11; values the
 course prints with 6 decimals are compared at 5e-7 absolute. Accuracies are compared exactly, as
 the strings the course's ``predict`` prints.
 """
@@ -85,10 +87,11 @@ def printed_costs(text):
 
 def test_iteration_zero_anchors(cat_xy):
     train_x, train_y, _, _ = cat_xy
+    # Iteration 0 involves one forward pass only: every printed digit must match.
     _, costs = dnn.two_layer_model(train_x, train_y, (12288, 7, 1), num_iterations=1)
-    assert costs[0] == pytest.approx(0.693049735659989, rel=1e-14)
+    assert repr(costs[0]) == "0.693049735659989"
     _, costs = dnn.L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1], num_iterations=1)
-    assert costs[0] == pytest.approx(0.7717493284237686, rel=1e-14)
+    assert repr(costs[0]) == "0.7717493284237686"
 
 
 def test_course_preprocessing_shapes(cat_xy):
