@@ -93,7 +93,8 @@ def test_a_right_gradient_passes_and_prints_ok(rng):
 def test_check_layer_leaves_the_layer_as_it_was(rng):
     layer = Dense(3, seed=0)
     x = rng.standard_normal((2, 4))
-    kernel = layer.forward(x) is not None and layer.params["kernel"].copy()
+    layer.forward(x)
+    kernel = layer.params["kernel"].copy()
     check_layer(layer, x)
     np.testing.assert_array_equal(layer.params["kernel"], kernel)  # restored bit for bit
 
@@ -107,3 +108,40 @@ def test_unknown_gradient_name_is_a_key_error(rng):
     report = check_layer(Dense(2, seed=0), rng.standard_normal((2, 2)))
     with pytest.raises(KeyError, match="no gradient named 'gamma'"):
         report["gamma"]
+
+
+def test_tiny_correct_gradients_pass_at_the_rounding_noise():
+    # sigmoid'(30) ~ 9e-14: the finite difference is pure rounding noise (~1e-10), so a correct
+    # layer must not fail just because its gradient is smaller than what can be measured.
+    from minidl.layers import Sigmoid
+
+    report = check_layer(Sigmoid(), np.array([[30.0, 25.0]]))
+    assert report.passed, report
+
+
+class DxTwoPercentHigh(Dense):
+    """A Dense whose dx is 2% too large."""
+
+    def backward(self, dy):
+        return 1.02 * super().backward(dy)
+
+
+def test_small_but_measurable_wrong_gradients_still_fail(rng):
+    # Gradients of size ~1e-3 are far above the noise floor (~1e-9): a 2% error must be caught.
+    layer = DxTwoPercentHigh(2, seed=0)
+    layer.build((None, 3))
+    layer.params["kernel"] *= 1e-3
+    report = check_layer(layer, rng.standard_normal((2, 3)))
+    assert not report["x"].passed and report["kernel"].passed
+
+
+class NaNGrad(Dense):
+    def backward(self, dy):
+        dx = super().backward(dy)
+        self.grads["bias"] = np.full_like(self.grads["bias"], np.nan)
+        return dx
+
+
+def test_nan_gradient_fails_with_infinite_error(rng):
+    report = check_layer(NaNGrad(2, seed=0), rng.standard_normal((2, 3)))
+    assert not report["bias"].passed and report["bias"].scaled_error == float("inf")
