@@ -50,10 +50,15 @@ def _require_float64(x: np.ndarray, name: str, where: str) -> None:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{where}: expected {name} as a NumPy array, received {type(x).__name__}")
     if x.dtype != np.float64:
+        reason = (
+            "A centred difference loses about eps*|f|/h to rounding: ~1e-10 in float64 but ~0.1 "
+            "in float32, too few digits to check anything"
+            if x.dtype.kind == "f"
+            else "An integer array cannot hold x + h for a small step h"
+        )
         raise TypeError(
-            f"{where}: expected {name} in float64, received {x.dtype}. A centred difference "
-            f"loses about eps*|f|/h to rounding: ~1e-10 in float64 but ~0.1 in float32, too "
-            f"few digits to check anything; use x.astype(np.float64)"
+            f"{where}: expected {name} in float64, received {x.dtype}. {reason}; "
+            f"use x.astype(np.float64)"
         )
 
 

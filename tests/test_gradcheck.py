@@ -51,6 +51,8 @@ def test_float32_is_refused_with_the_reason():
         numerical_gradient(lambda v: float(np.sum(v)), np.ones(3, dtype=np.float32))
     with pytest.raises(TypeError, match=r"float64"):
         check_layer(Dense(2, seed=0), np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(TypeError, match=r"received int64. An integer array cannot hold x \+ h"):
+        check_layer(Dense(2, seed=0), np.ones((2, 3), dtype=np.int64))
     with pytest.raises(TypeError, match=r"parameter 'kernel' in float64"):
         check_layer(Dense(2, seed=0, dtype="float32"), np.ones((2, 3)))
 

@@ -36,7 +36,7 @@ class Activation(Layer):
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         x = self._prepare_input(x, min_ndim=1)
         y, self._cache = self._fwd(x)
-        return y
+        return self._read_only(y)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         dy = self._check_dy(dy)
@@ -85,7 +85,9 @@ class LeakyReLU(Activation):
         self, negative_slope: float = 0.3, name: str | None = None, trainable: bool = True
     ) -> None:
         super().__init__("leaky_relu", name=name, trainable=trainable)
-        if not np.isfinite(negative_slope):
+        if not isinstance(negative_slope, (int, float, np.integer, np.floating)) or not np.isfinite(
+            negative_slope
+        ):
             raise ValueError(
                 f"{self._where()}: expected a finite negative_slope, received {negative_slope!r}"
             )
@@ -103,8 +105,18 @@ class Softmax(Activation):
 
     def __init__(self, axis: int = -1, name: str | None = None, trainable: bool = True) -> None:
         super().__init__("softmax", name=name, trainable=trainable)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"{self._where()}: expected axis as an integer, received {axis!r}")
         self.axis = int(axis)
         self._fwd = partial(self._fwd, axis=self.axis)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        ndim = np.ndim(x)
+        if not -ndim <= self.axis < ndim:
+            raise ValueError(
+                f"{self._where()}: axis {self.axis} is out of range for input of shape {np.shape(x)}"
+            )
+        return super().forward(x, training=training)
 
     def get_config(self) -> dict:
         config = super().get_config()

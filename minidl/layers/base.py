@@ -10,7 +10,8 @@ A layer is a pair of functions with memory:
 
 State lives in three dicts. ``params`` holds trainable arrays by name (``kernel``, ``bias``);
 ``grads`` holds their gradients under the same keys, overwritten (never accumulated) by each
-backward; ``buffers`` holds non-trainable state such as BatchNorm's moving statistics. Shapes
+backward; ``buffers`` holds non-trainable state such as BatchNorm's moving statistics.
+Outputs are read-only views, since backward may read them again; copy one to modify it. Shapes
 include the batch dimension first, which may be None (unknown) as in Keras.
 """
 
@@ -124,6 +125,15 @@ class Layer:
             )
         self._dy_shape = tuple(self.output_shape(x.shape))
         return x
+
+    @staticmethod
+    def _read_only(y: np.ndarray) -> np.ndarray:
+        """Return the output as a read-only view. Backward may reuse it (sigmoid, tanh and
+        softmax keep their output in the cache), so editing it in place would silently corrupt
+        the gradient; this way it fails loudly instead."""
+        y = y.view()
+        y.flags.writeable = False
+        return y
 
     def _check_dy(self, dy: np.ndarray) -> np.ndarray:
         where = self._where()

@@ -68,9 +68,12 @@ class Dense(Layer):
         self._init_bias = get_initializer(bias_initializer, where)
         self._rng = as_generator(seed, where)
         self.seed = seed if isinstance(seed, (int, np.integer)) else None
-        self.dtype = np.dtype(dtype)
-        if self.dtype.kind != "f":
-            raise TypeError(f"{where}: expected a floating dtype, received {dtype!r}")
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            self.dtype = None
+        if self.dtype is None or self.dtype.kind != "f":
+            raise TypeError(f"{where}: expected dtype 'float32' or 'float64', received {dtype!r}")
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != 2:
@@ -89,7 +92,7 @@ class Dense(Layer):
         z, dense_cache = dense_forward(x, self.params["kernel"], self.params.get("bias"))
         y, act_cache = self._act_forward(z)
         self._cache = (dense_cache, act_cache)
-        return y
+        return self._read_only(y)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         dy = self._check_dy(dy)

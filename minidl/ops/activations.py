@@ -29,10 +29,10 @@ import numpy as np
 __all__ = [
     "ACTIVATIONS",
     "get_activation",
+    "identity_backward",
+    "identity_forward",
     "leaky_relu_backward",
     "leaky_relu_forward",
-    "linear_backward",
-    "linear_forward",
     "relu_backward",
     "relu_forward",
     "sigmoid",
@@ -145,12 +145,12 @@ def softmax_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     return s * (dout - (dout * s).sum(axis=axis, keepdims=True))
 
 
-def linear_forward(x: np.ndarray) -> tuple[np.ndarray, None]:
+def identity_forward(x: np.ndarray) -> tuple[np.ndarray, None]:
     """The identity, for layers with ``activation=None``."""
     return x, None
 
 
-def linear_backward(dout: np.ndarray, cache: None) -> np.ndarray:
+def identity_backward(dout: np.ndarray, cache: None) -> np.ndarray:
     """The identity's gradient is the upstream gradient."""
     return dout
 
@@ -158,7 +158,7 @@ def linear_backward(dout: np.ndarray, cache: None) -> np.ndarray:
 ActivationPair = tuple[Callable[..., tuple], Callable[[np.ndarray, object], np.ndarray]]
 
 ACTIVATIONS: dict[str, ActivationPair] = {
-    "linear": (linear_forward, linear_backward),
+    "linear": (identity_forward, identity_backward),
     "relu": (relu_forward, relu_backward),
     "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
     "sigmoid": (sigmoid_forward, sigmoid_backward),

@@ -190,17 +190,17 @@ def sparse_labels(labels: np.ndarray, pred: np.ndarray, where: str) -> np.ndarra
             f"{where}: expected labels of shape ({pred.shape[0]},) for predictions {pred.shape}, "
             f"received {labels.shape}"
         )
-    if labels.dtype.kind not in "iu" and not (
-        labels.dtype.kind == "f" and np.array_equal(labels, np.round(labels))
+    if labels.dtype.kind not in "iuf" or (
+        labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))
     ):
         raise TypeError(f"{where}: expected integer class labels, received {labels.dtype} values")
-    idx = labels.astype(np.intp)
     n_classes = pred.shape[1]
-    if idx.min() < 0 or idx.max() >= n_classes:
+    if labels.min() < 0 or labels.max() >= n_classes:  # checked before the cast to int
         raise ValueError(
             f"{where}: expected labels in [0, {n_classes - 1}] for {n_classes} classes, "
-            f"received values from {idx.min()} to {idx.max()}"
+            f"received values from {labels.min()} to {labels.max()}"
         )
+    idx = labels.astype(np.intp)
     return idx
 
 

@@ -184,6 +184,11 @@ def test_backward_errors(rng):
         (lambda: Dense(2, kernel_initializer="orthogonal"), r"unknown initializer 'orthogonal'"),
         (lambda: Activation("gelu"), r"unknown activation 'gelu'"),
         (lambda: LeakyReLU(negative_slope=float("nan")), r"finite negative_slope"),
+        (lambda: LeakyReLU(negative_slope="a"), r"finite negative_slope, received 'a'"),
+        (
+            lambda: Softmax(axis=5).forward(np.ones((2, 3))),
+            r"axis 5 is out of range for input of shape \(2, 3\)",
+        ),
     ],
 )
 def test_bad_hyperparameters(make, message):
@@ -199,3 +204,29 @@ def test_config_round_trip():
     assert clone.get_config() == layer.get_config()
     assert LeakyReLU.from_config(LeakyReLU(0.2, name="l").get_config()).negative_slope == 0.2
     assert Softmax.from_config(Softmax(axis=1, name="s").get_config()).axis == 1
+
+
+@pytest.mark.parametrize(
+    "make", [Sigmoid, Tanh, Softmax, lambda: Dense(2, activation="sigmoid", seed=0)]
+)
+def test_outputs_cannot_be_edited_in_place(make, rng):
+    # Sigmoid, tanh and softmax keep their output for backward; editing it would corrupt dx.
+    layer = make()
+    y = layer.forward(rng.standard_normal((2, 3)))
+    with pytest.raises(ValueError, match="read-only"):
+        y -= 0.5
+    z = y.copy()
+    z -= 0.5  # a copy is the student's own
+
+
+def test_bad_types_are_type_errors():
+    with pytest.raises(
+        TypeError, match=r"Dense 'd': expected dtype 'float32' or 'float64', received 'bogus'"
+    ):
+        Dense(2, dtype="bogus", name="d")
+    with pytest.raises(
+        TypeError, match=r"Dense 'd': expected dtype 'float32' or 'float64', received 'int32'"
+    ):
+        Dense(2, dtype="int32", name="d")
+    with pytest.raises(TypeError, match=r"expected axis as an integer"):
+        Softmax(axis=1.5)
