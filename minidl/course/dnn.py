@@ -20,6 +20,10 @@ Conventions kept exactly, because they decide the digits:
     - ``costs`` holds the cost of iterations 0, 100, 200, ..., computed before that iteration's
       update.
 
+One deliberate difference: the course's ``if print_cost and i % 100 == 0 or i == num_iterations - 1``
+also prints the last iteration's cost when print_cost is False (``and`` binds tighter than
+``or``); here ``print_cost=False`` prints nothing.
+
 Cache layouts (as the course's tests build them):
     linear_forward            cache = (A_prev, W, b)
     linear_activation_forward cache = (linear_cache, Z)
