@@ -4,6 +4,8 @@
     dense.py        the affine map x @ W + b
     activations.py  relu, leaky_relu, sigmoid, tanh, softmax
     losses.py       binary / categorical / sparse cross-entropy, mean squared error
+    conv.py         2-D convolution (im2col + matrix product), output shapes, padding rules
+    naive.py        the same operations as textbook loops: the lesson and the oracle
 """
 
 from .activations import (
@@ -21,6 +23,7 @@ from .activations import (
     tanh_backward,
     tanh_forward,
 )
+from .conv import conv2d_backward, conv2d_forward, conv_output_shape
 from .dense import dense_backward, dense_forward
 from .losses import (
     binary_crossentropy_backward,
@@ -41,6 +44,9 @@ __all__ = [
     "binary_crossentropy_forward",
     "binary_crossentropy_with_logits_backward",
     "binary_crossentropy_with_logits_forward",
+    "conv2d_backward",
+    "conv2d_forward",
+    "conv_output_shape",
     "dense_backward",
     "dense_forward",
     "get_activation",

@@ -1,0 +1,263 @@
+"""2-D convolution, channels-last, as im2col + one matrix product.
+
+For an input x (N, H, W, C), kernels w (kh, kw, C, F) and biases b (F,), the layer computes
+(strictly a cross-correlation, as every deep-learning library does)
+
+    out[n, i, j, f] = b[f] + sum_{p, q, c} xp[n, i*sh + p*dh, j*sw + q*dw, c] * w[p, q, c, f]
+
+where xp is x with zeros padded around it, (sh, sw) the stride and (dh, dw) the dilation.
+
+Shape: with P_top + P_bottom rows of padding,
+    H_out = floor((H + P_top + P_bottom - dh*(kh-1) - 1) / sh) + 1
+and likewise for W_out.
+
+The fast path, step by step:
+    1. im2col: a strided *view* of xp lists, for every output pixel, the kh*kw*C input values
+       under the kernel: shape (N, H_out, W_out, kh, kw, C), no copy;
+    2. reshaped to a matrix (N*H_out*W_out, kh*kw*C) (this is the one copy), times the kernel as a
+       matrix (kh*kw*C, F): one matrix product computes every output at once;
+    3. backward: dw = cols^T @ dout and dcols = dout @ w^T, again matrix products; dcols is
+       scattered back onto the input (col2im) with a loop over the kh*kw kernel offsets only.
+The column buffer holds kh*kw copies of the input, so the batch is processed in chunks whose
+buffer fits in ``max_buffer_bytes`` (default 256 MiB): a 224x224 batch never allocates gigabytes.
+``minidl.ops.naive`` has the same operation as plain loops over the formula above.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import as_float_array
+
+__all__ = [
+    "DEFAULT_MAX_BUFFER_BYTES",
+    "conv2d_backward",
+    "conv2d_forward",
+    "conv_output_shape",
+    "normalize_padding",
+    "to_pair",
+]
+
+DEFAULT_MAX_BUFFER_BYTES = 256 * 2**20
+
+Pair = tuple[int, int]
+Padding = tuple[Pair, Pair]
+
+
+def to_pair(value: object, name: str, where: str, minimum: int) -> Pair:
+    """``3 -> (3, 3)``, ``(2, 1) -> (2, 1)``; each entry an integer >= ``minimum``."""
+    pair = value if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair
+    ):
+        raise ValueError(
+            f"{where}: expected {name} as an int or a pair of ints, received {value!r}"
+        )
+    if min(pair) < minimum:
+        raise ValueError(f"{where}: expected {name} >= {minimum}, received {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def normalize_padding(
+    padding: object,
+    kernel_size: Pair,
+    stride: Pair = (1, 1),
+    dilation: Pair = (1, 1),
+    in_size: Pair | None = None,
+    where: str = "normalize_padding",
+) -> Padding:
+    """Turn any accepted padding into ``((top, bottom), (left, right))``.
+
+    Accepted: an int p (p on every side), a pair (ph, pw), ((top, bottom), (left, right)),
+    'valid' (no padding) or 'same'. 'same' follows Keras/TensorFlow: the output has
+    ceil(in / stride) pixels, and of an odd total of padding the extra pixel goes to the
+    bottom/right. It depends on the input size, hence ``in_size`` (H, W).
+    """
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return (0, 0), (0, 0)
+        if mode != "same":
+            raise ValueError(
+                f"{where}: expected padding 'valid', 'same', an int or pairs, received {padding!r}"
+            )
+        if in_size is None:
+            raise ValueError(f"{where}: padding='same' needs the input size")
+        sides = []
+        for size, k, s, d in zip(in_size, kernel_size, stride, dilation, strict=True):
+            out = -(-size // s)  # ceil(size / s)
+            total = max((out - 1) * s + d * (k - 1) + 1 - size, 0)
+            sides.append((total // 2, total - total // 2))
+        return sides[0], sides[1]
+    if (
+        isinstance(padding, (tuple, list))
+        and len(padding) == 2
+        and all(isinstance(p, (tuple, list)) for p in padding)
+    ):
+        (top, bottom), (left, right) = (
+            to_pair(padding[0], "padding (top, bottom)", where, 0),
+            to_pair(padding[1], "padding (left, right)", where, 0),
+        )
+        return (top, bottom), (left, right)
+    ph, pw = to_pair(padding, "padding", where, 0)
+    return (ph, ph), (pw, pw)
+
+
+def _out_size(size: int, pad: Pair, k: int, s: int, d: int) -> int:
+    return (size + pad[0] + pad[1] - d * (k - 1) - 1) // s + 1
+
+
+def conv_output_shape(
+    input_shape: tuple,
+    kernel_shape: tuple,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+) -> tuple:
+    """Output shape (N, H_out, W_out, F) of ``conv2d_forward`` (formula in the module docstring).
+
+    Raises:
+        ValueError: when the kernel does not fit in the padded input (an empty output).
+    """
+    return _output_shape(input_shape, kernel_shape, stride, padding, dilation, "conv_output_shape")
+
+
+def _output_shape(input_shape, kernel_shape, stride, padding, dilation, where: str) -> tuple:
+    n, h, w, _ = input_shape
+    kh, kw, _, f = kernel_shape
+    stride = to_pair(stride, "stride", where, 1)
+    dilation = to_pair(dilation, "dilation", where, 1)
+    (pt, pb), (pl, pr) = normalize_padding(padding, (kh, kw), stride, dilation, (h, w), where)
+    h_out = _out_size(h, (pt, pb), kh, stride[0], dilation[0])
+    w_out = _out_size(w, (pl, pr), kw, stride[1], dilation[1])
+    if h_out < 1 or w_out < 1:
+        eff = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+        raise ValueError(
+            f"{where}: the kernel spans {eff[0]}x{eff[1]} pixels (with dilation) but the padded "
+            f"input is only {h + pt + pb}x{w + pl + pr}: the output would be empty"
+        )
+    return n, h_out, w_out, f
+
+
+def _windows(xp: np.ndarray, k: Pair, out: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
+    """A read-only view (N, H_out, W_out, kh, kw, C) of the kernel-sized windows of xp.
+
+    Moving one output row moves sh input rows; moving one kernel row moves dh input rows; the
+    strides of the view say exactly that, so no data is copied.
+    """
+    sn, sh, sw, sc = xp.strides
+    shape = (xp.shape[0], out[0], out[1], k[0], k[1], xp.shape[3])
+    strides = (sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc)
+    return np.lib.stride_tricks.as_strided(xp, shape, strides, writeable=False)
+
+
+def _batch_chunk(n: int, row_bytes: int, max_buffer_bytes: int) -> int:
+    """How many examples fit in one column buffer (at least one)."""
+    return max(1, min(n, max_buffer_bytes // max(row_bytes, 1)))
+
+
+def conv2d_forward(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    max_buffer_bytes: int | None = None,
+) -> tuple[np.ndarray, tuple]:
+    """2-D convolution of a channels-last batch (see the module docstring for the formula).
+
+    Args:
+        x: inputs (N, H, W, C).
+        w: kernels (kh, kw, C, F).
+        b: biases (F,), or None.
+        stride: int or (sh, sw) (default 1).
+        padding: int, (ph, pw), ((top, bottom), (left, right)), 'valid' or 'same' (default 0).
+        dilation: int or (dh, dw) (default 1): spacing between kernel taps.
+        max_buffer_bytes: memory budget of the im2col buffer (default 256 MiB).
+
+    Returns:
+        ``(out, cache)`` with out (N, H_out, W_out, F), of x's dtype.
+
+    Shape:
+        H_out = floor((H + P_top + P_bottom - dh*(kh-1) - 1) / sh) + 1, likewise W_out.
+
+    Raises:
+        ValueError: wrong ranks, channel mismatch, bad stride/dilation/padding, an empty output,
+            or NaN/inf in x or w.
+    """
+    where = "conv2d_forward"
+    x = as_float_array(x, "x", where, ndim=4)
+    w = as_float_array(w, "w", where, ndim=4)
+    if w.shape[2] != x.shape[3]:
+        raise ValueError(
+            f"{where}: expected w with {x.shape[3]} input channels (kh, kw, {x.shape[3]}, F) to "
+            f"match x {x.shape}, received w {w.shape}"
+        )
+    if b is not None:
+        b = as_float_array(b, "b", where, ndim=1)
+        if b.shape != (w.shape[3],):
+            raise ValueError(f"{where}: expected b of shape ({w.shape[3]},), received {b.shape}")
+    kh, kw, C, F = w.shape
+    stride = to_pair(stride, "stride", where, 1)
+    dilation = to_pair(dilation, "dilation", where, 1)
+    pad = normalize_padding(padding, (kh, kw), stride, dilation, x.shape[1:3], where)
+    N, H_out, W_out, _ = _output_shape(x.shape, w.shape, stride, pad, dilation, where)
+    budget = DEFAULT_MAX_BUFFER_BYTES if max_buffer_bytes is None else int(max_buffer_bytes)
+
+    dtype = np.result_type(x.dtype, w.dtype)
+    xp = np.pad(x.astype(dtype, copy=False), ((0, 0), pad[0], pad[1], (0, 0)))
+    cols_view = _windows(xp, (kh, kw), (H_out, W_out), stride, dilation)
+    w_mat = w.astype(dtype, copy=False).reshape(kh * kw * C, F)
+    out = np.empty((N, H_out, W_out, F), dtype=dtype)
+    chunk = _batch_chunk(N, H_out * W_out * kh * kw * C * dtype.itemsize, budget)
+    for n0 in range(0, N, chunk):
+        cols = cols_view[n0 : n0 + chunk].reshape(-1, kh * kw * C)
+        out[n0 : n0 + chunk] = (cols @ w_mat).reshape(-1, H_out, W_out, F)
+    if b is not None:
+        out += b.astype(dtype, copy=False)
+    return out, (x.shape, xp, w, b is not None, stride, pad, dilation, chunk)
+
+
+def conv2d_backward(
+    dout: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Gradients of ``conv2d_forward``: returns ``(dx, dw, db)`` (db None without bias).
+
+    dw[p, q, c, f] = sum_{n, i, j} xp[n, i*sh + p*dh, j*sw + q*dw, c] * dout[n, i, j, f]
+    dx: each dout[n, i, j, f] sends w[p, q, c, f] * dout back to the input pixel it came from.
+    """
+    x_shape, xp, w, has_bias, stride, pad, dilation, chunk = cache
+    kh, kw, C, F = w.shape
+    N = x_shape[0]
+    if dout.ndim != 4 or dout.shape[0] != N or dout.shape[3] != F:
+        raise ValueError(
+            f"conv2d_backward: expected dout of shape (N={N}, H_out, W_out, F={F}), "
+            f"received {dout.shape}"
+        )
+    H_out, W_out = dout.shape[1:3]
+    dtype = xp.dtype
+    dout = dout.astype(dtype, copy=False)
+    cols_view = _windows(xp, (kh, kw), (H_out, W_out), stride, dilation)
+    w_mat = w.astype(dtype, copy=False).reshape(kh * kw * C, F)
+    dw = np.zeros((kh * kw * C, F), dtype=dtype)
+    dxp = np.zeros_like(xp)
+    rows_span = stride[0] * (H_out - 1) + 1
+    cols_span = stride[1] * (W_out - 1) + 1
+    for n0 in range(0, N, chunk):
+        n1 = min(n0 + chunk, N)
+        dout_mat = dout[n0:n1].reshape(-1, F)
+        cols = cols_view[n0:n1].reshape(-1, kh * kw * C)
+        dw += cols.T @ dout_mat
+        dcols = (dout_mat @ w_mat.T).reshape(n1 - n0, H_out, W_out, kh, kw, C)
+        for p in range(kh):  # col2im: one strided add per kernel offset
+            r0 = p * dilation[0]
+            for q in range(kw):
+                c0 = q * dilation[1]
+                dxp[n0:n1, r0 : r0 + rows_span : stride[0], c0 : c0 + cols_span : stride[1]] += (
+                    dcols[:, :, :, p, q]
+                )
+    (pt, _), (pl, _) = pad
+    dx = dxp[:, pt : pt + x_shape[1], pl : pl + x_shape[2]]
+    db = dout.sum(axis=(0, 1, 2)) if has_bias else None
+    return np.ascontiguousarray(dx), dw.reshape(kh, kw, C, F), db
