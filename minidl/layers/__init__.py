@@ -6,12 +6,17 @@ activations.py  Activation, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax
 """
 
 from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .base import Layer, reset_name_counters
+from .base import KernelLayer, Layer, reset_name_counters
+from .conv import Conv2D
 from .dense import Dense
+from .reshape import Flatten
 
 __all__ = [
     "Activation",
+    "Conv2D",
     "Dense",
+    "Flatten",
+    "KernelLayer",
     "Layer",
     "LeakyReLU",
     "ReLU",

@@ -23,8 +23,11 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_float_array
+from ..init import get_initializer
+from ..ops.activations import get_activation
+from ..random import as_generator
 
-__all__ = ["Layer", "reset_name_counters"]
+__all__ = ["KernelLayer", "Layer", "reset_name_counters"]
 
 _name_counts: dict[str, int] = {}
 
@@ -146,3 +149,91 @@ class Layer:
                 f"received {dy.shape}"
             )
         return dy
+
+
+class KernelLayer(Layer):
+    """A layer that computes ``activation(affine(x; kernel) + bias)``: the shared part of Dense
+    and Conv2D. Subclasses say what the affine map is (``_affine_forward``/``_affine_backward``)
+    and what shape its kernel has (``_kernel_shape``); parameters, initialization, the activation
+    and the order of the backward steps (activation first, then the affine map) live here.
+    """
+
+    def __init__(
+        self,
+        n_out: int,
+        activation: str | None,
+        use_bias: bool,
+        kernel_initializer: str,
+        bias_initializer: str,
+        seed: np.random.Generator | int | None,
+        dtype: str,
+        name: str | None,
+        trainable: bool,
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        where = self._where()
+        if isinstance(n_out, bool) or not isinstance(n_out, (int, np.integer)) or n_out < 1:
+            raise ValueError(
+                f"{where}: expected {self._n_out_name} as a positive integer, received {n_out!r}"
+            )
+        self.activation = activation
+        self._act_forward, self._act_backward = get_activation(activation, where)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self._init_kernel = get_initializer(kernel_initializer, where)
+        self._init_bias = get_initializer(bias_initializer, where)
+        self._rng = as_generator(seed, where)
+        self.seed = seed if isinstance(seed, (int, np.integer)) else None
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            self.dtype = None
+        if self.dtype is None or self.dtype.kind != "f":
+            raise TypeError(f"{where}: expected dtype 'float32' or 'float64', received {dtype!r}")
+
+    _n_out_name = "units"
+
+    def _kernel_shape(self, input_shape: tuple) -> tuple:
+        raise NotImplementedError
+
+    def _affine_forward(self, x: np.ndarray) -> tuple[np.ndarray, object]:
+        raise NotImplementedError
+
+    def _affine_backward(self, dz: np.ndarray, cache: object) -> tuple:
+        raise NotImplementedError
+
+    def build(self, input_shape: tuple) -> None:
+        shape = self._kernel_shape(tuple(input_shape))
+        self.params["kernel"] = self._init_kernel(shape, self._rng).astype(self.dtype)
+        if self.use_bias:
+            self.params["bias"] = self._init_bias((shape[-1],), self._rng).astype(self.dtype)
+        super().build(input_shape)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        x = self._prepare_input(x)
+        z, affine_cache = self._affine_forward(x)
+        y, act_cache = self._act_forward(z)
+        self._cache = (affine_cache, act_cache)
+        return self._read_only(y)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        dy = self._check_dy(dy)
+        affine_cache, act_cache = self._cache
+        dz = self._act_backward(dy, act_cache)
+        dx, dkernel, dbias = self._affine_backward(dz, affine_cache)
+        self.grads["kernel"] = dkernel
+        if self.use_bias:
+            self.grads["bias"] = dbias
+        return dx
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "activation": self.activation,
+            "use_bias": self.use_bias,
+            "kernel_initializer": self.kernel_initializer,
+            "bias_initializer": self.bias_initializer,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+        }

@@ -1,0 +1,140 @@
+"""Conv2D: ``y = activation(conv2d(x, kernel) + bias)``, Keras's convolution layer.
+
+The convolution itself is ``minidl.ops.conv`` (im2col + one matrix product; the loops that
+define it are in ``minidl.ops.naive``). Like Keras's, the layer is built for a number of input
+channels, not for an image size: the same layer runs on 32x32 patches and on a whole 400x400
+image, which is what makes a network fully convolutional.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops.conv import (
+    conv2d_backward,
+    conv2d_forward,
+    conv_output_shape,
+    normalize_padding,
+    to_pair,
+)
+from .base import KernelLayer
+
+__all__ = ["Conv2D"]
+
+
+class Conv2D(KernelLayer):
+    """2-D convolution over channels-last images.
+
+    Args:
+        filters: number of output channels F.
+        kernel_size: int or (kh, kw).
+        strides: int or (sh, sw) (default 1).
+        padding: 'valid' (default), 'same' (Keras: output ceil(H / sh), the odd pixel of padding
+            at the bottom/right), an int, a pair, or ((top, bottom), (left, right)).
+        dilation_rate: int or (dh, dw) (default 1).
+        activation, use_bias, kernel_initializer, bias_initializer, seed, dtype, name: as Dense.
+
+    Shape:
+        input (N, H, W, C) -> output (N, H_out, W_out, filters), with
+        H_out = floor((H + P_top + P_bottom - dh*(kh-1) - 1) / sh) + 1 (likewise W_out);
+        kernel (kh, kw, C, filters), bias (filters,).
+
+    Example:
+        >>> Conv2D(8, 3, padding="same", seed=0).forward(np.ones((2, 32, 32, 3))).shape
+        (2, 32, 32, 8)
+    """
+
+    _n_out_name = "filters"
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | tuple[int, int],
+        strides: int | tuple[int, int] = 1,
+        padding: str | int | tuple = "valid",
+        dilation_rate: int | tuple[int, int] = 1,
+        activation: str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: str = "glorot_uniform",
+        bias_initializer: str = "zeros",
+        seed: np.random.Generator | int | None = None,
+        dtype: str = "float64",
+        name: str | None = None,
+        trainable: bool = True,
+    ) -> None:
+        super().__init__(
+            filters,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            seed,
+            dtype,
+            name,
+            trainable,
+        )
+        where = self._where()
+        self.filters = int(filters)
+        self.kernel_size = to_pair(kernel_size, "kernel_size", where, 1)
+        self.strides = to_pair(strides, "strides", where, 1)
+        self.dilation_rate = to_pair(dilation_rate, "dilation_rate", where, 1)
+        normalize_padding(
+            padding, self.kernel_size, self.strides, self.dilation_rate, (1, 1), where
+        )
+        self.padding = padding
+
+    def _kernel_shape(self, input_shape: tuple) -> tuple:
+        if len(input_shape) != 4:
+            raise ValueError(
+                f"{self._where()}: expected images of shape (N, H, W, C), received shape {input_shape}"
+            )
+        return (*self.kernel_size, int(input_shape[-1]), self.filters)
+
+    def _prepare_input(self, x: np.ndarray, min_ndim: int = 4) -> np.ndarray:
+        if np.ndim(x) != 4:
+            raise ValueError(
+                f"{self._where()}: expected images of shape (N, H, W, C), received shape "
+                f"{np.shape(x)} (a single image needs a batch axis: x[None])"
+            )
+        if self.built:
+            shape, c = np.shape(x), self.input_shape[3]
+            if shape[3] != c:
+                raise ValueError(
+                    f"{self._where()}: expected input with {c} channels (N, H, W, {c}), "
+                    f"received shape {shape}"
+                )
+            self.input_shape = (None, *shape[1:3], c)  # any image size: the kernel fixes only C
+        return super()._prepare_input(x, min_ndim=min_ndim)
+
+    def _affine_forward(self, x: np.ndarray) -> tuple[np.ndarray, tuple]:
+        return conv2d_forward(
+            x,
+            self.params["kernel"],
+            self.params.get("bias"),
+            stride=self.strides,
+            padding=self.padding,
+            dilation=self.dilation_rate,
+        )
+
+    def _affine_backward(self, dz: np.ndarray, cache: tuple) -> tuple:
+        return conv2d_backward(dz, cache)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        n, h, w, c = input_shape
+        kernel = (*self.kernel_size, c, self.filters)
+        if h is None or w is None:
+            return (n, None, None, self.filters)
+        _, h_out, w_out, f = conv_output_shape(
+            (1, h, w, c), kernel, self.strides, self.padding, self.dilation_rate
+        )
+        return (n, h_out, w_out, f)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "dilation_rate": self.dilation_rate,
+        }
