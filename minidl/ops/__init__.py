@@ -5,6 +5,7 @@
     activations.py  relu, leaky_relu, sigmoid, tanh, softmax
     losses.py       binary / categorical / sparse cross-entropy, mean squared error
     conv.py         2-D convolution (im2col + matrix product), output shapes, padding rules
+    pool.py         max and average pooling, and their global versions
     naive.py        the same operations as textbook loops: the lesson and the oracle
 """
 
@@ -38,8 +39,20 @@ from .losses import (
     sparse_softmax_crossentropy_backward,
     sparse_softmax_crossentropy_forward,
 )
+from .pool import (
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    global_avg_pool2d_backward,
+    global_avg_pool2d_forward,
+    global_max_pool2d_backward,
+    global_max_pool2d_forward,
+    max_pool2d_backward,
+    max_pool2d_forward,
+)
 
 __all__ = [
+    "avg_pool2d_backward",
+    "avg_pool2d_forward",
     "binary_crossentropy_backward",
     "binary_crossentropy_forward",
     "binary_crossentropy_with_logits_backward",
@@ -50,9 +63,15 @@ __all__ = [
     "dense_backward",
     "dense_forward",
     "get_activation",
+    "global_avg_pool2d_backward",
+    "global_avg_pool2d_forward",
+    "global_max_pool2d_backward",
+    "global_max_pool2d_forward",
     "leaky_relu_backward",
     "leaky_relu_forward",
     "log_softmax",
+    "max_pool2d_backward",
+    "max_pool2d_forward",
     "mse_backward",
     "mse_forward",
     "relu_backward",

@@ -11,8 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from .conv import _output_shape, normalize_padding, to_pair
+from .pool import pool_geometry
 
-__all__ = ["conv2d_backward_naive", "conv2d_forward_naive"]
+__all__ = [
+    "avg_pool2d_backward_naive",
+    "avg_pool2d_forward_naive",
+    "conv2d_backward_naive",
+    "conv2d_forward_naive",
+    "max_pool2d_backward_naive",
+    "max_pool2d_forward_naive",
+]
 
 
 def conv2d_forward_naive(
@@ -81,3 +89,69 @@ def conv2d_backward_naive(
     dx = dxp[:, pt : pt + x.shape[1], pl : pl + x.shape[2], :]
     db = dout.sum(axis=(0, 1, 2)) if has_bias else None
     return dx, dW, db
+
+
+def _pool_windows(x_shape, pool_size, strides, padding, where):
+    """Yield (n, i, j, rows, cols) for every window, with rows/cols clipped to the real image."""
+    (ph, pw), (sh, sw), ((top, _), (left, _)), (h_out, w_out) = pool_geometry(
+        x_shape, pool_size, strides, padding, where
+    )
+    for n in range(x_shape[0]):
+        for i in range(h_out):
+            for j in range(w_out):
+                r0, c0 = i * sh - top, j * sw - left  # window corner in unpadded coordinates
+                rows = range(max(r0, 0), min(r0 + ph, x_shape[1]))
+                cols = range(max(c0, 0), min(c0 + pw, x_shape[2]))
+                yield n, i, j, rows, cols
+
+
+def max_pool2d_forward_naive(x, pool_size=2, strides=None, padding="valid"):
+    """out[n, i, j, c] = max of x over the window's real (unpadded) cells."""
+    *_, (h_out, w_out) = pool_geometry(
+        x.shape, pool_size, strides, padding, "max_pool2d_forward_naive"
+    )
+    out = np.zeros((x.shape[0], h_out, w_out, x.shape[3]), x.dtype)
+    for n, i, j, rows, cols in _pool_windows(x.shape, pool_size, strides, padding, "max_pool2d"):
+        for c in range(x.shape[3]):
+            out[n, i, j, c] = max(x[n, r, s, c] for r in rows for s in cols)
+    return out, (x, pool_size, strides, padding)
+
+
+def max_pool2d_backward_naive(dout, cache):
+    """dx[first maximum of each window] += dout (row-major order decides ties)."""
+    x, pool_size, strides, padding = cache
+    dx = np.zeros_like(x)
+    for n, i, j, rows, cols in _pool_windows(x.shape, pool_size, strides, padding, "max_pool2d"):
+        for c in range(x.shape[3]):
+            best = None
+            for r in rows:
+                for s in cols:
+                    if best is None or x[n, r, s, c] > x[n, best[0], best[1], c]:
+                        best = (r, s)
+            dx[n, best[0], best[1], c] += dout[n, i, j, c]
+    return dx
+
+
+def avg_pool2d_forward_naive(x, pool_size=2, strides=None, padding="valid"):
+    """out[n, i, j, c] = mean of x over the window's real (unpadded) cells."""
+    *_, (h_out, w_out) = pool_geometry(
+        x.shape, pool_size, strides, padding, "avg_pool2d_forward_naive"
+    )
+    out = np.zeros((x.shape[0], h_out, w_out, x.shape[3]), x.dtype)
+    for n, i, j, rows, cols in _pool_windows(x.shape, pool_size, strides, padding, "avg_pool2d"):
+        for c in range(x.shape[3]):
+            values = [x[n, r, s, c] for r in rows for s in cols]
+            out[n, i, j, c] = sum(values) / len(values)
+    return out, (x, pool_size, strides, padding)
+
+
+def avg_pool2d_backward_naive(dout, cache):
+    """Each cell of a window gets dout / (number of real cells in the window)."""
+    x, pool_size, strides, padding = cache
+    dx = np.zeros_like(x)
+    for n, i, j, rows, cols in _pool_windows(x.shape, pool_size, strides, padding, "avg_pool2d"):
+        for c in range(x.shape[3]):
+            for r in rows:
+                for s in cols:
+                    dx[n, r, s, c] += dout[n, i, j, c] / (len(rows) * len(cols))
+    return dx
