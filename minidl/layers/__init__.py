@@ -9,16 +9,21 @@ from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import KernelLayer, Layer, reset_name_counters
 from .conv import Conv2D
 from .dense import Dense
+from .pool import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from .reshape import Flatten
 
 __all__ = [
     "Activation",
+    "AveragePooling2D",
     "Conv2D",
     "Dense",
     "Flatten",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
     "KernelLayer",
     "Layer",
     "LeakyReLU",
+    "MaxPooling2D",
     "ReLU",
     "Sigmoid",
     "Softmax",

@@ -110,8 +110,30 @@ class Layer:
         return int(sum(p.size for p in self.params.values()))
 
     # -- helpers for subclasses -------------------------------------------------------------------
+    # Convolution and pooling layers are built for a number of channels, not an image size:
+    # they take (N, H, W, C) batches of any H and W (which makes networks fully convolutional).
+    images_of_any_size = False
+
+    def _check_images(self, x: np.ndarray) -> None:
+        shape = np.shape(x)
+        if len(shape) != 4:
+            raise ValueError(
+                f"{self._where()}: expected images of shape (N, H, W, C), received shape "
+                f"{shape} (a single image needs a batch axis: x[None])"
+            )
+        if self.built:
+            c = self.input_shape[3]
+            if shape[3] != c:
+                raise ValueError(
+                    f"{self._where()}: expected input with {c} channels (N, H, W, {c}), "
+                    f"received shape {shape}"
+                )
+            self.input_shape = (None, *shape[1:3], c)
+
     def _prepare_input(self, x: np.ndarray, min_ndim: int = 2) -> np.ndarray:
         where = self._where()
+        if self.images_of_any_size:
+            self._check_images(x)
         x = as_float_array(x, "input", where)
         if x.ndim < min_ndim:
             raise ValueError(

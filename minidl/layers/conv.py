@@ -45,6 +45,7 @@ class Conv2D(KernelLayer):
     """
 
     _n_out_name = "filters"
+    images_of_any_size = True
 
     def __init__(
         self,
@@ -89,22 +90,6 @@ class Conv2D(KernelLayer):
                 f"{self._where()}: expected images of shape (N, H, W, C), received shape {input_shape}"
             )
         return (*self.kernel_size, int(input_shape[-1]), self.filters)
-
-    def _prepare_input(self, x: np.ndarray, min_ndim: int = 4) -> np.ndarray:
-        if np.ndim(x) != 4:
-            raise ValueError(
-                f"{self._where()}: expected images of shape (N, H, W, C), received shape "
-                f"{np.shape(x)} (a single image needs a batch axis: x[None])"
-            )
-        if self.built:
-            shape, c = np.shape(x), self.input_shape[3]
-            if shape[3] != c:
-                raise ValueError(
-                    f"{self._where()}: expected input with {c} channels (N, H, W, {c}), "
-                    f"received shape {shape}"
-                )
-            self.input_shape = (None, *shape[1:3], c)  # any image size: the kernel fixes only C
-        return super()._prepare_input(x, min_ndim=min_ndim)
 
     def _affine_forward(self, x: np.ndarray) -> tuple[np.ndarray, tuple]:
         return conv2d_forward(
