@@ -6,6 +6,7 @@
     losses.py       binary / categorical / sparse cross-entropy, mean squared error
     conv.py         2-D convolution (im2col + matrix product), output shapes, padding rules
     pool.py         max and average pooling, and their global versions
+    receptive_field.py  how much of the input each output pixel sees
     naive.py        the same operations as textbook loops: the lesson and the oracle
 """
 
@@ -49,6 +50,7 @@ from .pool import (
     max_pool2d_backward,
     max_pool2d_forward,
 )
+from .receptive_field import print_receptive_fields, receptive_field
 
 __all__ = [
     "avg_pool2d_backward",
@@ -74,6 +76,8 @@ __all__ = [
     "max_pool2d_forward",
     "mse_backward",
     "mse_forward",
+    "print_receptive_fields",
+    "receptive_field",
     "relu_backward",
     "relu_forward",
     "sigmoid",
