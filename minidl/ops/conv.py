@@ -156,6 +156,58 @@ def _batch_chunk(n: int, row_bytes: int, max_buffer_bytes: int) -> int:
     return max(1, min(n, max_buffer_bytes // max(row_bytes, 1)))
 
 
+def _correlate(
+    xp: np.ndarray, w: np.ndarray, out_hw: Pair, stride: Pair, dilation: Pair, chunk: int
+) -> np.ndarray:
+    """out[n, i, j, f] = sum_{p, q, c} xp[n, i*sh + p*dh, j*sw + q*dw, c] w[p, q, c, f], by im2col:
+    each chunk of examples' windows copied into a matrix, times the kernel as a matrix."""
+    kh, kw, C, F = w.shape
+    cols_view = _windows(xp, (kh, kw), out_hw, stride, dilation)
+    w_mat = w.reshape(kh * kw * C, F)
+    out = np.empty((xp.shape[0], *out_hw, F), dtype=xp.dtype)
+    for n0 in range(0, xp.shape[0], chunk):
+        cols = cols_view[n0 : n0 + chunk].reshape(-1, kh * kw * C)
+        out[n0 : n0 + chunk] = (cols @ w_mat).reshape(-1, *out_hw, F)
+    return out
+
+
+def _kernel_gradient(
+    xp: np.ndarray, dout: np.ndarray, w_shape: tuple, stride: Pair, dilation: Pair, chunk: int
+) -> np.ndarray:
+    """dw[p, q, c, f] = sum_{n, i, j} xp[n, i*sh + p*dh, j*sw + q*dw, c] dout[n, i, j, f] = cols^T @ dout."""
+    kh, kw, C, F = w_shape
+    cols_view = _windows(xp, (kh, kw), dout.shape[1:3], stride, dilation)
+    dw = np.zeros((kh * kw * C, F), dtype=xp.dtype)
+    for n0 in range(0, xp.shape[0], chunk):
+        cols = cols_view[n0 : n0 + chunk].reshape(-1, kh * kw * C)
+        dw += cols.T @ dout[n0 : n0 + chunk].reshape(-1, F)
+    return dw.reshape(w_shape)
+
+
+def _input_gradient(
+    dout: np.ndarray, w: np.ndarray, xp_shape: tuple, stride: Pair, dilation: Pair, chunk: int
+) -> np.ndarray:
+    """The adjoint of ``_correlate`` with respect to xp (col2im): each dout[n, i, j, f] sends
+    w[p, q, c, f] * dout back to xp[n, i*sh + p*dh, j*sw + q*dw, c], one kernel offset at a time."""
+    kh, kw, C, F = w.shape
+    N, H_out, W_out, _ = dout.shape
+    w_mat_t = w.reshape(kh * kw * C, F).T
+    dxp = np.zeros(xp_shape, dtype=dout.dtype)
+    rows_span = stride[0] * (H_out - 1) + 1
+    cols_span = stride[1] * (W_out - 1) + 1
+    for n0 in range(0, N, chunk):
+        n1 = min(n0 + chunk, N)
+        dcols = (dout[n0:n1].reshape(-1, F) @ w_mat_t).reshape(n1 - n0, H_out, W_out, kh, kw, C)
+        for p in range(kh):
+            r0 = p * dilation[0]
+            for q in range(kw):
+                c0 = q * dilation[1]
+                dxp[n0:n1, r0 : r0 + rows_span : stride[0], c0 : c0 + cols_span : stride[1]] += (
+                    dcols[:, :, :, p, q]
+                )
+    return dxp
+
+
 def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -198,7 +250,7 @@ def conv2d_forward(
         b = as_float_array(b, "b", where, ndim=1)
         if b.shape != (w.shape[3],):
             raise ValueError(f"{where}: expected b of shape ({w.shape[3]},), received {b.shape}")
-    kh, kw, C, F = w.shape
+    kh, kw, C, _ = w.shape
     stride = to_pair(stride, "stride", where, 1)
     dilation = to_pair(dilation, "dilation", where, 1)
     pad = normalize_padding(padding, (kh, kw), stride, dilation, x.shape[1:3], where)
@@ -207,13 +259,9 @@ def conv2d_forward(
 
     dtype = np.result_type(x.dtype, w.dtype)
     xp = np.pad(x.astype(dtype, copy=False), ((0, 0), pad[0], pad[1], (0, 0)))
-    cols_view = _windows(xp, (kh, kw), (H_out, W_out), stride, dilation)
-    w_mat = w.astype(dtype, copy=False).reshape(kh * kw * C, F)
-    out = np.empty((N, H_out, W_out, F), dtype=dtype)
+    w = w.astype(dtype, copy=False)
     chunk = _batch_chunk(N, H_out * W_out * kh * kw * C * dtype.itemsize, budget)
-    for n0 in range(0, N, chunk):
-        cols = cols_view[n0 : n0 + chunk].reshape(-1, kh * kw * C)
-        out[n0 : n0 + chunk] = (cols @ w_mat).reshape(-1, H_out, W_out, F)
+    out = _correlate(xp, w, (H_out, W_out), stride, dilation, chunk)
     if b is not None:
         out += b.astype(dtype, copy=False)
     return out, (x.shape, xp, w, b is not None, stride, pad, dilation, chunk)
@@ -228,36 +276,16 @@ def conv2d_backward(
     dx: each dout[n, i, j, f] sends w[p, q, c, f] * dout back to the input pixel it came from.
     """
     x_shape, xp, w, has_bias, stride, pad, dilation, chunk = cache
-    kh, kw, C, F = w.shape
-    N = x_shape[0]
+    N, F = x_shape[0], w.shape[3]
     if dout.ndim != 4 or dout.shape[0] != N or dout.shape[3] != F:
         raise ValueError(
             f"conv2d_backward: expected dout of shape (N={N}, H_out, W_out, F={F}), "
             f"received {dout.shape}"
         )
-    H_out, W_out = dout.shape[1:3]
-    dtype = xp.dtype
-    dout = dout.astype(dtype, copy=False)
-    cols_view = _windows(xp, (kh, kw), (H_out, W_out), stride, dilation)
-    w_mat = w.astype(dtype, copy=False).reshape(kh * kw * C, F)
-    dw = np.zeros((kh * kw * C, F), dtype=dtype)
-    dxp = np.zeros_like(xp)
-    rows_span = stride[0] * (H_out - 1) + 1
-    cols_span = stride[1] * (W_out - 1) + 1
-    for n0 in range(0, N, chunk):
-        n1 = min(n0 + chunk, N)
-        dout_mat = dout[n0:n1].reshape(-1, F)
-        cols = cols_view[n0:n1].reshape(-1, kh * kw * C)
-        dw += cols.T @ dout_mat
-        dcols = (dout_mat @ w_mat.T).reshape(n1 - n0, H_out, W_out, kh, kw, C)
-        for p in range(kh):  # col2im: one strided add per kernel offset
-            r0 = p * dilation[0]
-            for q in range(kw):
-                c0 = q * dilation[1]
-                dxp[n0:n1, r0 : r0 + rows_span : stride[0], c0 : c0 + cols_span : stride[1]] += (
-                    dcols[:, :, :, p, q]
-                )
+    dout = dout.astype(xp.dtype, copy=False)
+    dw = _kernel_gradient(xp, dout, w.shape, stride, dilation, chunk)
+    dxp = _input_gradient(dout, w, xp.shape, stride, dilation, chunk)
     (pt, _), (pl, _) = pad
     dx = dxp[:, pt : pt + x_shape[1], pl : pl + x_shape[2]]
     db = dout.sum(axis=(0, 1, 2)) if has_bias else None
-    return np.ascontiguousarray(dx), dw.reshape(kh, kw, C, F), db
+    return np.ascontiguousarray(dx), dw, db
