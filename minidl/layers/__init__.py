@@ -7,7 +7,7 @@ activations.py  Activation, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax
 
 from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import KernelLayer, Layer, reset_name_counters
-from .conv import Conv2D
+from .conv import Conv2D, Conv2DTranspose, UpSampling2D
 from .dense import Dense
 from .pool import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from .reshape import Flatten
@@ -16,6 +16,7 @@ __all__ = [
     "Activation",
     "AveragePooling2D",
     "Conv2D",
+    "Conv2DTranspose",
     "Dense",
     "Flatten",
     "GlobalAveragePooling2D",
@@ -28,5 +29,6 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "UpSampling2D",
     "reset_name_counters",
 ]

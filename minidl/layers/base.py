@@ -198,6 +198,7 @@ class KernelLayer(Layer):
             raise ValueError(
                 f"{where}: expected {self._n_out_name} as a positive integer, received {n_out!r}"
             )
+        self._n_out = int(n_out)
         self.activation = activation
         self._act_forward, self._act_backward = get_activation(activation, where)
         self.use_bias = bool(use_bias)
@@ -229,7 +230,7 @@ class KernelLayer(Layer):
         shape = self._kernel_shape(tuple(input_shape))
         self.params["kernel"] = self._init_kernel(shape, self._rng).astype(self.dtype)
         if self.use_bias:
-            self.params["bias"] = self._init_bias((shape[-1],), self._rng).astype(self.dtype)
+            self.params["bias"] = self._init_bias((self._n_out,), self._rng).astype(self.dtype)
         super().build(input_shape)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

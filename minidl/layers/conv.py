@@ -1,4 +1,5 @@
-"""Conv2D: ``y = activation(conv2d(x, kernel) + bias)``, Keras's convolution layer.
+"""Conv2D: ``y = activation(conv2d(x, kernel) + bias)``, Keras's convolution layer; and the two
+layers that make images larger, Conv2DTranspose and UpSampling2D.
 
 The convolution itself is ``minidl.ops.conv`` (im2col + one matrix product; the loops that
 define it are in ``minidl.ops.naive``). Like Keras's, the layer is built for a number of input
@@ -17,9 +18,15 @@ from ..ops.conv import (
     normalize_padding,
     to_pair,
 )
-from .base import KernelLayer
+from ..ops.upsample import (
+    conv2d_transpose_backward,
+    conv2d_transpose_forward,
+    upsample_nearest_backward,
+    upsample_nearest_forward,
+)
+from .base import KernelLayer, Layer
 
-__all__ = ["Conv2D"]
+__all__ = ["Conv2D", "Conv2DTranspose", "UpSampling2D"]
 
 
 class Conv2D(KernelLayer):
@@ -123,3 +130,74 @@ class Conv2D(KernelLayer):
             "padding": self.padding,
             "dilation_rate": self.dilation_rate,
         }
+
+
+class Conv2DTranspose(Conv2D):
+    """Transposed convolution (Keras's ``Conv2DTranspose``): the adjoint of Conv2D, for decoders
+    that make feature maps larger. Same arguments as Conv2D; the kernel is
+    (kh, kw, filters, C_in), as in Keras.
+
+    Shape:
+        (N, H, W, C_in) -> (N, H_out, W_out, filters), H_out = H * sh with 'same', and
+        (H - 1)*sh + dh*(kh - 1) + 1 - P_top - P_bottom otherwise.
+    """
+
+    def _kernel_shape(self, input_shape: tuple) -> tuple:
+        if len(input_shape) != 4:
+            raise ValueError(
+                f"{self._where()}: expected images of shape (N, H, W, C), received shape {input_shape}"
+            )
+        return (*self.kernel_size, self.filters, int(input_shape[-1]))
+
+    def _affine_forward(self, x: np.ndarray) -> tuple[np.ndarray, tuple]:
+        return conv2d_transpose_forward(
+            x,
+            self.params["kernel"],
+            self.params.get("bias"),
+            stride=self.strides,
+            padding=self.padding,
+            dilation=self.dilation_rate,
+        )
+
+    def _affine_backward(self, dz: np.ndarray, cache: tuple) -> tuple:
+        return conv2d_transpose_backward(dz, cache)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        n, h, w, _ = input_shape
+        if h is None or w is None:
+            return (n, None, None, self.filters)
+        probe, _ = conv2d_transpose_forward(
+            np.zeros((1, h, w, 1)),
+            np.zeros((*self.kernel_size, 1, 1)),
+            stride=self.strides,
+            padding=self.padding,
+            dilation=self.dilation_rate,
+        )
+        return (n, probe.shape[1], probe.shape[2], self.filters)
+
+
+class UpSampling2D(Layer):
+    """Repeat each pixel ``size`` times along H and W (Keras's ``UpSampling2D``, nearest)."""
+
+    images_of_any_size = True
+
+    def __init__(
+        self, size: int | tuple[int, int] = 2, name: str | None = None, trainable: bool = True
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self.size = to_pair(size, "size", self._where(), 1)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        y, self._cache = upsample_nearest_forward(self._prepare_input(x), self.size)
+        return self._read_only(y)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return upsample_nearest_backward(self._check_dy(dy), self._cache)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        n, h, w, c = input_shape
+        scale = lambda v, s: None if v is None else v * s  # noqa: E731
+        return (n, scale(h, self.size[0]), scale(w, self.size[1]), c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size}

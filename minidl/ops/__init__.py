@@ -6,6 +6,7 @@
     losses.py       binary / categorical / sparse cross-entropy, mean squared error
     conv.py         2-D convolution (im2col + matrix product), output shapes, padding rules
     pool.py         max and average pooling, and their global versions
+    upsample.py     transposed convolution and nearest-neighbour upsampling
     receptive_field.py  how much of the input each output pixel sees
     naive.py        the same operations as textbook loops: the lesson and the oracle
 """
@@ -51,6 +52,12 @@ from .pool import (
     max_pool2d_forward,
 )
 from .receptive_field import print_receptive_fields, receptive_field
+from .upsample import (
+    conv2d_transpose_backward,
+    conv2d_transpose_forward,
+    upsample_nearest_backward,
+    upsample_nearest_forward,
+)
 
 __all__ = [
     "avg_pool2d_backward",
@@ -61,6 +68,8 @@ __all__ = [
     "binary_crossentropy_with_logits_forward",
     "conv2d_backward",
     "conv2d_forward",
+    "conv2d_transpose_backward",
+    "conv2d_transpose_forward",
     "conv_output_shape",
     "dense_backward",
     "dense_forward",
@@ -92,4 +101,6 @@ __all__ = [
     "sparse_softmax_crossentropy_forward",
     "tanh_backward",
     "tanh_forward",
+    "upsample_nearest_backward",
+    "upsample_nearest_forward",
 ]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from minidl.layers import Conv2D, Dense, Flatten, reset_name_counters
+from minidl.layers import Conv2D, Conv2DTranspose, Dense, Flatten, UpSampling2D, reset_name_counters
 from minidl.ops.conv import conv_output_shape
 from minidl.testing import check_layer_contract
 
@@ -151,3 +151,56 @@ def test_config_round_trip():
     )
     clone = Conv2D.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
+
+
+@given(
+    n=st.integers(1, 3),
+    h=st.integers(1, 6),
+    w=st.integers(1, 6),
+    c=st.integers(1, 3),
+    filters=st.integers(1, 3),
+    kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    strides=st.integers(1, 3),
+    padding=st.sampled_from(["valid", "same", 0]),
+    activation=st.sampled_from([None, "tanh"]),
+    use_bias=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_conv2d_transpose_contract(
+    n, h, w, c, filters, kernel, strides, padding, activation, use_bias, seed
+):
+    def make():
+        return Conv2DTranspose(
+            filters,
+            kernel,
+            strides=strides,
+            padding=padding,
+            activation=activation,
+            use_bias=use_bias,
+            seed=seed,
+        )
+
+    check_layer_contract(make, (n, h, w, c), rng=np.random.default_rng(seed))
+
+
+def test_conv2d_transpose_keras_shapes():
+    layer = Conv2DTranspose(4, 3, strides=2, padding="same", seed=0)
+    assert layer.forward(np.ones((1, 5, 6, 2))).shape == (1, 10, 12, 4)  # H * stride, as Keras
+    assert layer.params["kernel"].shape == (3, 3, 4, 2) and layer.params["bias"].shape == (
+        4,
+    )  # (kh, kw, filters, C_in)
+    assert Conv2DTranspose(1, 3, strides=2).output_shape((None, 5, 5, 1)) == (
+        None,
+        11,
+        11,
+        1,
+    )  # (5-1)*2 + 3
+
+
+@given(
+    shape=st.tuples(st.integers(1, 3), st.integers(1, 5), st.integers(1, 5), st.integers(1, 3)),
+    size=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_upsampling_contract(shape, size, seed):
+    check_layer_contract(lambda: UpSampling2D(size), shape, rng=np.random.default_rng(seed))
