@@ -115,7 +115,7 @@ def train_cat(args: argparse.Namespace) -> int:
     from . import __version__, plot
     from .course import dnn
     from .data import load_catvnoncat
-    from .io import atomic_path, save_arrays, write_json
+    from .io import save_arrays, write_json
 
     train_x_orig, train_y, test_x_orig, test_y, _ = load_catvnoncat(args.data_dir)
     out = args.out if args.out is not None else _default_out(args.model)
@@ -158,8 +158,7 @@ def train_cat(args: argparse.Namespace) -> int:
     print(f"Test accuracy:  {accuracy['test']:.4f}")
 
     fig = plot.cost_curve(costs, args.learning_rate)
-    with atomic_path(out / "cost.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
+    plot.save_png(fig, out / "cost.png")
     plt.close(fig)
     meta = {
         "model": args.model,
