@@ -81,13 +81,17 @@ def max_pool2d_forward(
     pool, strides, pad, out_hw = pool_geometry(x.shape, pool_size, strides, padding, where)
     xp = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)), constant_values=-np.inf)
     windows = _windows(xp, pool, out_hw, strides, (1, 1))
+    taps = _offsets(pool)
     out = windows[:, :, :, 0, 0].copy()
-    argmax = np.zeros(out.shape, dtype=np.intp)  # which offset won, as p * pw + q
-    for k, (p, q) in enumerate(_offsets(pool)[1:], start=1):
-        candidate = windows[:, :, :, p, q]
-        better = candidate > out  # strictly: on a tie the earlier offset keeps the gradient
-        out[better] = candidate[better]
-        argmax[better] = k
+    for p, q in taps[1:]:
+        np.maximum(out, windows[:, :, :, p, q], out=out)
+    # Which offset won, as p * pw + q: the first maximum in row-major order (going backwards
+    # through the offsets, each equal one overwrites the later ones).
+    index = np.uint8 if len(taps) <= 256 else np.intp
+    argmax = np.zeros(out.shape, dtype=index)
+    for k in range(len(taps) - 1, -1, -1):
+        p, q = taps[k]
+        argmax = np.where(windows[:, :, :, p, q] == out, index(k), argmax)
     return out, (x.shape, pool, strides, pad, argmax)
 
 
@@ -99,7 +103,7 @@ def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
         (x_shape[0], x_shape[1] + sum(pad[0]), x_shape[2] + sum(pad[1]), x_shape[3]), dout.dtype
     )
     for k, (p, q) in enumerate(_offsets(pool)):
-        _window_slice(dxp, p, q, strides, argmax.shape)[...] += np.where(argmax == k, dout, 0)
+        _window_slice(dxp, p, q, strides, argmax.shape)[...] += dout * (argmax == k)
     return _unpad(dxp, pad, x_shape)
 
 
