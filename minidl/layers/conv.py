@@ -98,8 +98,11 @@ class Conv2D(KernelLayer):
             )
         return (*self.kernel_size, int(input_shape[-1]), self.filters)
 
+    _op_forward = staticmethod(conv2d_forward)
+    _op_backward = staticmethod(conv2d_backward)
+
     def _affine_forward(self, x: np.ndarray) -> tuple[np.ndarray, tuple]:
-        return conv2d_forward(
+        return self._op_forward(
             x,
             self.params["kernel"],
             self.params.get("bias"),
@@ -109,7 +112,7 @@ class Conv2D(KernelLayer):
         )
 
     def _affine_backward(self, dz: np.ndarray, cache: tuple) -> tuple:
-        return conv2d_backward(dz, cache)
+        return self._op_backward(dz, cache)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         n, h, w, c = input_shape
@@ -149,18 +152,8 @@ class Conv2DTranspose(Conv2D):
             )
         return (*self.kernel_size, self.filters, int(input_shape[-1]))
 
-    def _affine_forward(self, x: np.ndarray) -> tuple[np.ndarray, tuple]:
-        return conv2d_transpose_forward(
-            x,
-            self.params["kernel"],
-            self.params.get("bias"),
-            stride=self.strides,
-            padding=self.padding,
-            dilation=self.dilation_rate,
-        )
-
-    def _affine_backward(self, dz: np.ndarray, cache: tuple) -> tuple:
-        return conv2d_transpose_backward(dz, cache)
+    _op_forward = staticmethod(conv2d_transpose_forward)
+    _op_backward = staticmethod(conv2d_transpose_backward)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         n, h, w, _ = input_shape
