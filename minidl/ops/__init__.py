@@ -5,6 +5,7 @@
     activations.py  relu, leaky_relu, sigmoid, tanh, softmax
     losses.py       binary / categorical / sparse cross-entropy, mean squared error
     conv.py         2-D convolution (im2col + matrix product), output shapes, padding rules
+    conv_grid.py    the same products on flat channel-first phase grids: conv2d's fast path
     pool.py         max and average pooling, and their global versions
     upsample.py     transposed convolution and nearest-neighbour upsampling
     receptive_field.py  how much of the input each output pixel sees

@@ -11,15 +11,18 @@ Shape: with P_top + P_bottom rows of padding,
     H_out = floor((H + P_top + P_bottom - dh*(kh-1) - 1) / sh) + 1
 and likewise for W_out.
 
-The fast path, step by step:
-    1. im2col: a strided *view* of xp lists, for every output pixel, the kh*kw*C input values
-       under the kernel: shape (N, H_out, W_out, kh, kw, C), no copy;
-    2. reshaped to a matrix (N*H_out*W_out, kh*kw*C) (this is the one copy), times the kernel as a
-       matrix (kh*kw*C, F): one matrix product computes every output at once;
+How it is computed. im2col turns the convolution into one matrix product:
+    1. a strided *view* of xp lists, for every output pixel, the kh*kw*C input values under the
+       kernel: shape (N, H_out, W_out, kh, kw, C), no copy (``_windows``);
+    2. reshaped to a matrix (N*H_out*W_out, kh*kw*C) (the one copy), times the kernel as a
+       matrix (kh*kw*C, F): every output at once (``_correlate``);
     3. backward: dw = cols^T @ dout and dcols = dout @ w^T, again matrix products; dcols is
-       scattered back onto the input (col2im) with a loop over the kh*kw kernel offsets only.
-The column buffer holds kh*kw copies of the input, so the batch is processed in chunks whose
-buffer fits in ``max_buffer_bytes`` (default 256 MiB): a 224x224 batch never allocates gigabytes.
+       scattered back onto the input (col2im) with a loop over the kh*kw kernel offsets only
+       (``_kernel_gradient``, ``_input_gradient``; the transposed convolution uses these).
+``conv2d_forward``/``conv2d_backward`` run the same three products on a layout that makes every
+copy contiguous (``minidl.ops.conv_grid``: flat, channel-first phase grids), several times
+faster when C is small. Either way the batch is processed in chunks whose column buffer fits in
+``max_buffer_bytes`` (default 256 MiB): a 224x224 batch never allocates gigabytes.
 ``minidl.ops.naive`` has the same operation as plain loops over the formula above.
 """
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_float_array
+from .conv_grid import grid_backward, grid_forward
 
 __all__ = [
     "DEFAULT_MAX_BUFFER_BYTES",
@@ -255,21 +259,19 @@ def conv2d_forward(
         b = as_float_array(b, "b", where, ndim=1)
         if b.shape != (w.shape[3],):
             raise ValueError(f"{where}: expected b of shape ({w.shape[3]},), received {b.shape}")
-    kh, kw, C, _ = w.shape
+    kh, kw = w.shape[:2]
     stride = to_pair(stride, "stride", where, 1)
     dilation = to_pair(dilation, "dilation", where, 1)
     pad = normalize_padding(padding, (kh, kw), stride, dilation, x.shape[1:3], where)
-    N, H_out, W_out, _ = _output_shape(x.shape, w.shape, stride, pad, dilation, where)
+    _, H_out, W_out, _ = _output_shape(x.shape, w.shape, stride, pad, dilation, where)
     budget = DEFAULT_MAX_BUFFER_BYTES if max_buffer_bytes is None else int(max_buffer_bytes)
 
     dtype = np.result_type(x.dtype, w.dtype)
-    xp = np.pad(x.astype(dtype, copy=False), ((0, 0), pad[0], pad[1], (0, 0)))
-    w = w.astype(dtype, copy=False)
-    chunk = _batch_chunk(N, H_out * W_out * kh * kw * C * dtype.itemsize, budget)
-    out = _correlate(xp, w, (H_out, W_out), stride, dilation, chunk)
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    out, state = grid_forward(x, w, stride, pad, dilation, (H_out, W_out), budget)
     if b is not None:
         out += b.astype(dtype, copy=False)
-    return out, (x.shape, xp, w, b is not None, stride, pad, dilation, chunk)
+    return out, (state, b is not None, state[0].images_per_chunk)
 
 
 def conv2d_backward(
@@ -280,17 +282,14 @@ def conv2d_backward(
     dw[p, q, c, f] = sum_{n, i, j} xp[n, i*sh + p*dh, j*sw + q*dw, c] * dout[n, i, j, f]
     dx: each dout[n, i, j, f] sends w[p, q, c, f] * dout back to the input pixel it came from.
     """
-    x_shape, xp, w, has_bias, stride, pad, dilation, chunk = cache
-    N, F = x_shape[0], w.shape[3]
-    if dout.ndim != 4 or dout.shape[0] != N or dout.shape[3] != F:
+    state, has_bias, _ = cache
+    g = state[0]
+    expected = (g.x_shape[0], *g.out_hw, g.w_shape[3])
+    if dout.shape != expected:
         raise ValueError(
-            f"conv2d_backward: expected dout of shape (N={N}, H_out, W_out, F={F}), "
-            f"received {dout.shape}"
+            f"conv2d_backward: expected dout of shape {expected} (the output's), received {dout.shape}"
         )
-    dout = dout.astype(xp.dtype, copy=False)
-    dw = _kernel_gradient(xp, dout, w.shape, stride, dilation, chunk)
-    dxp = _input_gradient(dout, w, xp.shape, stride, dilation, chunk)
-    (pt, _), (pl, _) = pad
-    dx = dxp[:, pt : pt + x_shape[1], pl : pl + x_shape[2]]
+    dout = dout.astype(state[1].dtype, copy=False)
+    dx, dw = grid_backward(dout, state)
     db = dout.sum(axis=(0, 1, 2)) if has_bias else None
-    return np.ascontiguousarray(dx), dw, db
+    return dx, dw, db
