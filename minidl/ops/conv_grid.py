@@ -135,12 +135,15 @@ def grid_forward(x, w, stride, pad, dilation, out_hw, max_bytes) -> tuple[np.nda
     w_mat = w.reshape(K, F)
     cols_t = np.empty((K, g.images_per_chunk * hq * wq), dtype=x.dtype)
     out = np.empty((N, h_out, w_out, F), dtype=x.dtype)
+    # The output at every grid position, valid or not; buffers are reused from chunk to chunk:
+    # fresh ones cost page faults, which here take longer than the products.
+    every_position = np.empty((g.images_per_chunk, hq, wq, F), dtype=x.dtype)
     for n0 in range(0, N, g.images_per_chunk):
         n1 = min(N, n0 + g.images_per_chunk)
         r0, r1 = n0 * hq * wq, n1 * hq * wq
         _fill_columns(cols_t, xf, g, r0, r1)
-        every_position = cols_t[:, : r1 - r0].T @ w_mat  # (pixels of the grid, F)
-        out[n0:n1] = every_position.reshape(n1 - n0, hq, wq, F)[:, :h_out, :w_out]
+        np.matmul(cols_t[:, : r1 - r0].T, w_mat, out=every_position[: n1 - n0].reshape(r1 - r0, F))
+        out[n0:n1] = every_position[: n1 - n0, :h_out, :w_out]
     return out, (g, xf, w)
 
 
@@ -155,14 +158,16 @@ def grid_backward(dout: np.ndarray, state: tuple) -> tuple[np.ndarray, np.ndarra
     dw = np.zeros((K, F), dtype=xf.dtype)
     cols_t = np.empty((K, g.images_per_chunk * hq * wq), dtype=xf.dtype)
     dgrid = np.zeros((g.images_per_chunk, hq, wq, F), dtype=xf.dtype)  # zeros off the valid outputs
+    dw_chunk = np.empty((K, F), dtype=xf.dtype)
+    g_mat = np.empty_like(cols_t)  # (taps * C, pixels): what each tap sends back
     for n0 in range(0, N, g.images_per_chunk):
         n1 = min(N, n0 + g.images_per_chunk)
         r0, r1 = n0 * hq * wq, n1 * hq * wq
         dgrid[: n1 - n0, :h_out, :w_out] = dout[n0:n1]
         d_mat = dgrid[: n1 - n0].reshape(r1 - r0, F)
         _fill_columns(cols_t, xf, g, r0, r1)
-        dw += cols_t[:, : r1 - r0] @ d_mat
-        g_mat = w_mat @ d_mat.T  # (taps * C, pixels): what each tap sends back
+        dw += np.matmul(cols_t[:, : r1 - r0], d_mat, out=dw_chunk)
+        np.matmul(w_mat, d_mat.T, out=g_mat[:, : r1 - r0])
         for t, (phase, shift) in enumerate(g.taps):
-            dxf[phase, :, r0 + shift : r1 + shift] += g_mat[t * C : (t + 1) * C]
+            dxf[phase, :, r0 + shift : r1 + shift] += g_mat[t * C : (t + 1) * C, : r1 - r0]
     return _from_grids(dxf, g), dw.reshape(w.shape)
