@@ -12,6 +12,7 @@ fan_in * Var(W). Keeping that near 1 (or 2 for ReLU, which zeroes half of its in
 activations and gradients from vanishing or exploding with depth.
 
     zeros           0                                   biases
+    ones            1                                   BatchNormalization's gamma
     scaled_normal   N(0, 1) * scale (default 0.01)      the course's two-layer network
     normal_fan_in   N(0, 1) / sqrt(fan_in)              the course's L-layer network (Var = 1/fan_in)
     he_normal       N(0, 1) * sqrt(2 / fan_in)          ReLU networks (He et al., 2015)
@@ -34,6 +35,7 @@ __all__ = [
     "glorot_uniform",
     "he_normal",
     "normal_fan_in",
+    "ones",
     "scaled_normal",
     "zeros",
 ]
@@ -63,6 +65,11 @@ def _check_rng(rng: object, where: str) -> None:
 def zeros(shape: tuple[int, ...], rng: RNG | None = None) -> np.ndarray:
     """All zeros (float64). ``rng`` is accepted for a uniform signature and ignored."""
     return np.zeros(shape)
+
+
+def ones(shape: tuple[int, ...], rng: RNG | None = None) -> np.ndarray:
+    """All ones (float64): BatchNormalization's initial scale gamma and moving variance."""
+    return np.ones(shape)
 
 
 def scaled_normal(shape: tuple[int, ...], rng: RNG, scale: float = 0.01) -> np.ndarray:
@@ -96,6 +103,7 @@ def glorot_uniform(shape: tuple[int, ...], rng: RNG) -> np.ndarray:
 
 INITIALIZERS: dict[str, Callable[..., np.ndarray]] = {
     "zeros": zeros,
+    "ones": ones,
     "scaled_normal": scaled_normal,
     "normal_fan_in": normal_fan_in,
     "he_normal": he_normal,

@@ -1,5 +1,6 @@
-"""Loss objects, called as Keras calls them: ``loss(y_true, y_pred) -> float``, then
-``loss.backward() -> dL/dy_pred`` for the last call.
+"""Loss objects, called as Keras calls them: ``loss(y_true, y_pred, sample_weight=None) -> float``,
+then ``loss.backward() -> dL/dy_pred`` for the last call. With sample weights (N,) the loss is
+Keras's (1/N) sum_n w_n l_n (see ``minidl.ops.losses``).
 
 The formulas are in ``minidl.ops.losses``; these classes check the inputs, remember the cache
 and choose the formula (from probabilities or from logits).
@@ -38,14 +39,14 @@ class Loss:
         self._cache: Any = None
         self._backward = None
 
-    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight) -> float:
         raise NotImplementedError
 
-    def __call__(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    def __call__(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight=None) -> float:
         where = type(self).__name__
         y_pred = as_float_array(y_pred, "y_pred", where)
         y_true = self._labels(y_true, where)
-        return self._forward(y_true, y_pred)
+        return self._forward(y_true, y_pred, sample_weight)
 
     def _labels(self, y_true: object, where: str) -> np.ndarray:
         return as_float_array(y_true, "y_true", where)
@@ -76,9 +77,9 @@ class _ProbsOrLogits(Loss):
         super().__init__()
         self.from_logits = bool(from_logits)
 
-    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight) -> float:
         forward, self._backward = self._logits if self.from_logits else self._probs
-        loss, self._cache = forward(y_pred, y_true)
+        loss, self._cache = forward(y_pred, y_true, sample_weight=sample_weight)
         return loss
 
     def get_config(self) -> dict:
@@ -112,13 +113,16 @@ class SparseCategoricalCrossentropy(_ProbsOrLogits):
     _logits = (L.sparse_softmax_crossentropy_forward, L.sparse_softmax_crossentropy_backward)
 
     def _labels(self, y_true: object, where: str) -> np.ndarray:
-        return np.asarray(y_true)
+        y_true = np.asarray(y_true)
+        return y_true[:, 0] if y_true.ndim == 2 and y_true.shape[1] == 1 else y_true  # (N, 1) too
 
-    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight) -> float:
         idx = L.sparse_labels(y_true, y_pred, type(self).__name__)
         if self.from_logits:
-            return super()._forward(idx, y_pred)
-        return super()._forward(L.one_hot(idx, y_pred.shape[1], y_pred.dtype), y_pred)
+            return super()._forward(idx, y_pred, sample_weight)
+        return super()._forward(
+            L.one_hot(idx, y_pred.shape[1], y_pred.dtype), y_pred, sample_weight
+        )
 
 
 class MeanSquaredError(Loss):
@@ -126,9 +130,9 @@ class MeanSquaredError(Loss):
 
     name = "mean_squared_error"
 
-    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    def _forward(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight) -> float:
         self._backward = L.mse_backward
-        loss, self._cache = L.mse_forward(y_pred, y_true)
+        loss, self._cache = L.mse_forward(y_pred, y_true, sample_weight=sample_weight)
         return loss
 
 

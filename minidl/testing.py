@@ -36,6 +36,7 @@ def check_layer_contract(
     rng: np.random.Generator | None = None,
     x: np.ndarray | None = None,
     h: float = 1e-6,
+    training: bool = False,
 ) -> GradCheckReport:
     """Check the layer protocol and the gradients of a fresh layer from ``make_layer()``.
 
@@ -45,6 +46,7 @@ def check_layer_contract(
         rng: generator for x and dy (default ``np.random.default_rng(0)``).
         x: the input to use instead of a standard normal draw (e.g. kept away from a kink).
         h: finite-difference step.
+        training: run forward in training mode (BatchNormalization's batch statistics).
 
     Returns:
         The ``GradCheckReport`` of the gradient check (all passed).
@@ -56,7 +58,7 @@ def check_layer_contract(
     layer = make_layer()
     x = rng.standard_normal(input_shape) if x is None else np.array(x, dtype=np.float64)
     x_before = x.copy()
-    y = layer.forward(x)
+    y = layer.forward(x, training=training)
     if not getattr(layer, "built", False):
         _fail(layer, "forward did not build the layer (layer.built is still False)")
     expected = tuple(layer.output_shape(tuple(input_shape)))
@@ -99,7 +101,7 @@ def check_layer_contract(
             f"from_config(get_config()) gives output shape {clone_shape}, expected {expected}",
         )
 
-    report = check_layer(layer, x, dy, h=h)
+    report = check_layer(layer, x, dy, h=h, training=training)
     if not report.passed:
         _fail(layer, f"gradient check failed\n{report}")
     return report

@@ -54,9 +54,10 @@ def test_legacy_generator_gives_the_course_draws():
 
 def test_zeros_and_errors():
     np.testing.assert_array_equal(init.zeros((2, 2)), np.zeros((2, 2)))
+    np.testing.assert_array_equal(init.get_initializer("ones")((3,)), [1.0, 1.0, 1.0])
     with pytest.raises(
         TypeError, match=r"he_normal: expected rng as np.random.Generator.*received int"
     ):
         init.he_normal((2, 2), 0)
-    with pytest.raises(ValueError, match=r"unknown initializer 'ones'"):
-        init.get_initializer("ones")
+    with pytest.raises(ValueError, match=r"unknown initializer 'twos'"):
+        init.get_initializer("twos")

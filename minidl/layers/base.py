@@ -27,7 +27,7 @@ from ..init import get_initializer
 from ..ops.activations import get_activation
 from ..random import as_generator
 
-__all__ = ["KernelLayer", "Layer", "reset_name_counters"]
+__all__ = ["Composite", "KernelLayer", "Layer", "build_sequence", "reset_name_counters"]
 
 _name_counts: dict[str, int] = {}
 
@@ -260,3 +260,63 @@ class KernelLayer(Layer):
             "seed": self.seed,
             "dtype": self.dtype.name,
         }
+
+
+def build_sequence(layers: list[Layer], input_shape: tuple) -> tuple:
+    """Build each layer in turn for the shape the previous one outputs; return the last shape.
+
+    Raises the first layer's own error when a shape does not fit (e.g. Dense fed images).
+    """
+    shape = (None, *tuple(input_shape)[1:])
+    for layer in layers:
+        if not layer.built:
+            layer.build(shape)
+        shape = tuple(layer.output_shape(shape))
+    return shape
+
+
+def _only_empty(self, value: dict) -> None:
+    # Layer.__init__ assigns {}; anything else would be silently lost.
+    if value != {}:
+        raise AttributeError(
+            f"{self._where()}: its weights belong to its sublayers; set those (or use set_weights)"
+        )
+
+
+class Composite(Layer):
+    """A layer made of other layers (Residual, Sequential).
+
+    ``params``, ``grads`` and ``buffers`` are its sublayers', under keys 'sublayer_name/key'.
+    They are the same arrays, not copies, so an optimizer updating ``params`` in place updates
+    the sublayers. Setting ``trainable`` sets it on every sublayer, as in Keras.
+    """
+
+    _children: tuple | list = ()  # set by the subclass once its sublayers exist
+
+    def sublayers(self) -> list[Layer]:
+        """The layers inside, in the order their weights are listed."""
+        return list(self._children)
+
+    def _merged(self, attr: str) -> dict[str, np.ndarray]:
+        merged = {}
+        for layer in self.sublayers():
+            for key, value in getattr(layer, attr).items():
+                merged[f"{layer.name}/{key}"] = value
+        return merged
+
+    params = property(lambda self: self._merged("params"), _only_empty)
+    grads = property(lambda self: self._merged("grads"), _only_empty)
+    buffers = property(lambda self: self._merged("buffers"), _only_empty)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self.sublayers():
+            layer.trainable = self._trainable
+
+    def count_params(self) -> int:
+        return int(sum(layer.count_params() for layer in self.sublayers()))

@@ -5,6 +5,14 @@ Every loss is the mean over the batch (and over output units, for the element-wi
 gradient of every loss carries the factor 1/n. ``dout`` scales the gradient, as when the loss
 is itself a term of a larger objective.
 
+Sample weights. Every forward takes ``sample_weight`` (N,), one weight per example (axis 0), and
+then returns Keras's weighted loss: with l_n example n's loss (the mean of its element-wise
+terms, or for cross-entropy its sum over classes),
+
+    L = (1/N) sum_n w_n l_n        (divided by N, not by sum w: a weight of 2 counts an example twice)
+
+and each example's gradient is multiplied by its w_n.
+
 Stability. Each formula is arranged so that it is finite and warning-free for any finite input:
     binary cross-entropy from probabilities  probabilities are clipped to [eps, 1 - eps], eps=1e-7
                                             (Keras's epsilon), so log never sees 0;
@@ -53,6 +61,33 @@ def _check_logits_2d(logits: np.ndarray, where: str) -> None:
 
 
 @underflow_ok
+def _check_sample_weight(sample_weight, n: int, where: str) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(
+            f"{where}: expected sample_weight as {n} finite non-negative numbers (one per example), "
+            f"received {'shape ' + str(w.shape) if w.shape != (n,) else 'negative or non-finite values'}"
+        )
+    return w
+
+
+def _weighted_loss(per_example: np.ndarray, w: np.ndarray) -> float:
+    """(1/N) sum_n w_n l_n."""
+    return float(np.sum(w * per_example) / per_example.shape[0])
+
+
+def _example_means(terms: np.ndarray) -> np.ndarray:
+    """Each example's mean of its element-wise terms (axis 0 indexes the examples)."""
+    return terms.reshape(terms.shape[0], -1).mean(axis=1)
+
+
+def _per_example(grad: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Scale each example's gradient by its weight (no-op without weights)."""
+    return grad if w is None else grad * w.reshape((-1,) + (1,) * (grad.ndim - 1))
+
+
 def binary_crossentropy_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Element-wise derivative of -[y log p + (1-y) log(1-p)] with respect to p.
 
@@ -63,7 +98,7 @@ def binary_crossentropy_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @underflow_ok
 def binary_crossentropy_forward(
-    probs: np.ndarray, y: np.ndarray, eps: float = EPSILON
+    probs: np.ndarray, y: np.ndarray, eps: float = EPSILON, sample_weight=None
 ) -> tuple[float, tuple]:
     """Mean binary cross-entropy of predicted probabilities.
 
@@ -73,6 +108,7 @@ def binary_crossentropy_forward(
         probs: predicted probabilities in [0, 1], any shape.
         y: targets of the same shape, in [0, 1] (hard 0/1 labels or soft labels).
         eps: clipping margin (default 1e-7).
+        sample_weight: optional weights (N,) of the examples along axis 0 (module docstring).
 
     Returns:
         ``(loss, cache)``.
@@ -84,11 +120,15 @@ def binary_crossentropy_forward(
     check_same_shape(probs, y, ("predictions", "labels"), where)
     check_binary_labels(y, "labels", where, soft=True)
     check_binary_labels(probs, "predictions (probabilities)", where, soft=True, hint=_LOGITS_HINT)
+    w = _check_sample_weight(sample_weight, y.shape[0], where)
     p = np.clip(probs, eps, 1 - eps)
+    terms = y * np.log(p) + (1 - y) * np.log(1 - p)
+    if w is not None:
+        return _weighted_loss(-_example_means(terms), w), (probs, y, p, eps, w)
     # -(1/n) * sum, as the course writes it (np.mean divides last and can round the final digit
     # the other way; this order reproduces the course's printed costs).
-    loss = -(1.0 / y.size) * np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
-    return float(loss), (probs, y, p, eps)
+    loss = -(1.0 / y.size) * np.sum(terms)
+    return float(loss), (probs, y, p, eps, w)
 
 
 @underflow_ok
@@ -97,14 +137,14 @@ def binary_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
 
     Clipping is a constant outside [eps, 1 - eps], so its derivative there is 0, as in Keras.
     """
-    probs, y, p, eps = cache
+    probs, y, p, eps, w = cache
     inside = (probs >= eps) & (probs <= 1 - eps)
-    return binary_crossentropy_grad(p, y) * inside * (dout / y.size)
+    return _per_example(binary_crossentropy_grad(p, y) * inside * (dout / y.size), w)
 
 
 @underflow_ok
 def binary_crossentropy_with_logits_forward(
-    logits: np.ndarray, y: np.ndarray
+    logits: np.ndarray, y: np.ndarray, sample_weight=None
 ) -> tuple[float, tuple]:
     """Mean binary cross-entropy computed from logits z (before the sigmoid).
 
@@ -113,21 +153,23 @@ def binary_crossentropy_with_logits_forward(
     where = "binary_crossentropy_with_logits"
     check_same_shape(logits, y, ("logits", "labels"), where)
     check_binary_labels(y, "labels", where, soft=True)
+    w = _check_sample_weight(sample_weight, y.shape[0], where)
     z = logits
-    loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
-    return float(loss), (z, y)
+    terms = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    loss = np.mean(terms) if w is None else _weighted_loss(_example_means(terms), w)
+    return float(loss), (z, y, w)
 
 
 @underflow_ok
 def binary_crossentropy_with_logits_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(sigmoid(z) - y) / n``: the sigmoid's derivative cancels the log's."""
-    z, y = cache
-    return (sigmoid(z) - y) * (dout / y.size)
+    z, y, w = cache
+    return _per_example((sigmoid(z) - y) * (dout / y.size), w)
 
 
 @underflow_ok
 def categorical_crossentropy_forward(
-    probs: np.ndarray, y: np.ndarray, eps: float = EPSILON
+    probs: np.ndarray, y: np.ndarray, eps: float = EPSILON, sample_weight=None
 ) -> tuple[float, tuple]:
     """Categorical cross-entropy of predicted class probabilities (the output of a softmax).
 
@@ -138,17 +180,21 @@ def categorical_crossentropy_forward(
     check_same_shape(probs, y, ("predictions", "labels"), where)
     check_binary_labels(y, "labels", where, soft=True)
     check_binary_labels(probs, "predictions (probabilities)", where, soft=True, hint=_LOGITS_HINT)
+    w = _check_sample_weight(sample_weight, y.shape[0], where)
     p = np.clip(probs, eps, 1 - eps)
-    loss = -np.sum(y * np.log(p)) / probs.shape[0]
-    return float(loss), (probs, y, p, eps)
+    if w is None:
+        loss = -np.sum(y * np.log(p)) / probs.shape[0]
+    else:
+        loss = _weighted_loss(-np.sum(y * np.log(p), axis=1), w)
+    return float(loss), (probs, y, p, eps, w)
 
 
 @underflow_ok
 def categorical_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``-y / p / N``, zero where clipping was active."""
-    probs, y, p, eps = cache
+    probs, y, p, eps, w = cache
     inside = (probs >= eps) & (probs <= 1 - eps)
-    return -(y / p) * inside * (dout / probs.shape[0])
+    return _per_example(-(y / p) * inside * (dout / probs.shape[0]), w)
 
 
 @underflow_ok
@@ -159,7 +205,9 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 @underflow_ok
-def softmax_crossentropy_forward(logits: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
+def softmax_crossentropy_forward(
+    logits: np.ndarray, y: np.ndarray, sample_weight=None
+) -> tuple[float, tuple]:
     """Softmax followed by categorical cross-entropy, fused.
 
     ``L = -mean_n sum_c y[n, c] log softmax(z)[n, c]`` with one-hot (or probability) targets y.
@@ -169,16 +217,20 @@ def softmax_crossentropy_forward(logits: np.ndarray, y: np.ndarray) -> tuple[flo
     _check_logits_2d(logits, where)
     check_same_shape(logits, y, ("logits", "labels"), where)
     check_binary_labels(y, "labels", where, soft=True)
-    loss = -np.sum(y * log_softmax(logits)) / logits.shape[0]
-    return float(loss), (logits, y)
+    w = _check_sample_weight(sample_weight, y.shape[0], where)
+    if w is None:
+        loss = -np.sum(y * log_softmax(logits)) / logits.shape[0]
+    else:
+        loss = _weighted_loss(-np.sum(y * log_softmax(logits), axis=1), w)
+    return float(loss), (logits, y, w)
 
 
 @underflow_ok
 def softmax_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(softmax(z) * sum_c y - y) / N``, which is ``(softmax(z) - y) / N`` for one-hot y."""
-    z, y = cache
+    z, y, w = cache
     s = softmax(z)
-    return (s * y.sum(axis=1, keepdims=True) - y) * (dout / z.shape[0])
+    return _per_example((s * y.sum(axis=1, keepdims=True) - y) * (dout / z.shape[0]), w)
 
 
 def sparse_labels(labels: np.ndarray, pred: np.ndarray, where: str) -> np.ndarray:
@@ -211,34 +263,38 @@ def one_hot(idx: np.ndarray, n_classes: int, dtype: np.dtype = np.float64) -> np
 
 @underflow_ok
 def sparse_softmax_crossentropy_forward(
-    logits: np.ndarray, labels: np.ndarray
+    logits: np.ndarray, labels: np.ndarray, sample_weight=None
 ) -> tuple[float, tuple]:
     """Softmax cross-entropy with integer class labels of shape (N,) instead of one-hot rows."""
-    idx = sparse_labels(labels, logits, "sparse_softmax_crossentropy")
-    rows = np.arange(logits.shape[0])
-    loss = -np.mean(log_softmax(logits)[rows, idx])
-    return float(loss), (logits, idx)
+    where = "sparse_softmax_crossentropy"
+    idx = sparse_labels(labels, logits, where)
+    w = _check_sample_weight(sample_weight, logits.shape[0], where)
+    per_example = -log_softmax(logits)[np.arange(logits.shape[0]), idx]
+    loss = np.mean(per_example) if w is None else _weighted_loss(per_example, w)
+    return float(loss), (logits, idx, w)
 
 
 @underflow_ok
 def sparse_softmax_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(softmax(z) - onehot(labels)) / N``."""
-    z, idx = cache
+    z, idx, w = cache
     grad = softmax(z)
     grad[np.arange(z.shape[0]), idx] -= 1
-    return grad * (dout / z.shape[0])
+    return _per_example(grad * (dout / z.shape[0]), w)
 
 
 @underflow_ok
-def mse_forward(pred: np.ndarray, target: np.ndarray) -> tuple[float, tuple]:
+def mse_forward(pred: np.ndarray, target: np.ndarray, sample_weight=None) -> tuple[float, tuple]:
     """Mean squared error over every element: ``mean((pred - target)**2)``."""
     check_same_shape(pred, target, ("predictions", "targets"), "mse")
+    w = _check_sample_weight(sample_weight, pred.shape[0], "mse")
     diff = pred - target
-    return float(np.mean(diff**2)), (diff,)
+    loss = np.mean(diff**2) if w is None else _weighted_loss(_example_means(diff**2), w)
+    return float(loss), (diff, w)
 
 
 @underflow_ok
 def mse_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``2 (pred - target) / n``."""
-    (diff,) = cache
-    return diff * (2 * dout / diff.size)
+    diff, w = cache
+    return _per_example(diff * (2 * dout / diff.size), w)

@@ -141,3 +141,59 @@ def test_loss_objects_check_inputs():
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         losses.get("hinge")
     assert isinstance(losses.get("mse"), losses.MeanSquaredError)
+
+
+@pytest.mark.parametrize(
+    ("loss", "logits"),
+    [
+        ("binary_crossentropy", False),
+        ("binary_crossentropy", True),
+        ("categorical_crossentropy", False),
+        ("categorical_crossentropy", True),
+        ("sparse_categorical_crossentropy", True),
+        ("sparse_categorical_crossentropy", False),
+        ("mse", False),
+    ],
+)
+def test_sample_weight_two_counts_an_example_twice(loss, logits):
+    """Keras's weighted loss is (1/N) sum_n w_n l_n, so weighting example 0 by 2 (the others 1)
+    equals the plain loss on the data with example 0 duplicated, times (N + 1) / N; and each
+    example's gradient is its unweighted gradient times w_n, scaled the same way."""
+    rng = np.random.default_rng(0)
+    n, c = 5, 3
+    z = rng.normal(size=(n, c if "categorical" in loss else 1))
+    pred = (
+        z
+        if logits or loss == "mse"
+        else (
+            np.exp(z) / np.exp(z).sum(1, keepdims=True)
+            if "categorical" in loss
+            else 1 / (1 + np.exp(-z))
+        )
+    )
+    labels = rng.integers(0, c, size=n)
+    y = {
+        "binary_crossentropy": rng.integers(0, 2, size=(n, 1)).astype(float),
+        "categorical_crossentropy": np.eye(c)[labels],
+        "sparse_categorical_crossentropy": labels,
+        "mse": rng.normal(size=(n, 1)),
+    }[loss]
+    dup = np.r_[[0], np.arange(n)]
+    obj = losses.get(loss) if loss == "mse" else type(losses.get(loss))(from_logits=logits)
+    weighted = obj(y, pred, sample_weight=np.array([2.0, 1, 1, 1, 1]))
+    g_weighted = obj.backward()
+    plain = obj(y[dup], pred[dup])
+    g_plain = obj.backward()
+    assert weighted == pytest.approx(plain * (n + 1) / n, rel=1e-12)
+    g_dup = g_plain[1:].copy()
+    g_dup[0] += g_plain[0]  # the two copies of example 0 both reach its prediction
+    np.testing.assert_allclose(g_weighted, g_dup * (n + 1) / n, rtol=1e-12, atol=1e-15)
+
+
+def test_sample_weight_errors():
+    with pytest.raises(
+        ValueError, match=r"expected sample_weight as 2 finite non-negative numbers"
+    ):
+        L.mse_forward(np.ones((2, 1)), np.ones((2, 1)), sample_weight=[1.0, -1.0])
+    with pytest.raises(ValueError, match=r"received shape \(3,\)"):
+        L.mse_forward(np.ones((2, 1)), np.ones((2, 1)), sample_weight=[1.0, 1.0, 1.0])
