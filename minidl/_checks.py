@@ -6,9 +6,27 @@ so that a student reading the message knows which call to fix. Checks never modi
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 
-__all__ = ["as_float_array", "check_binary_labels", "check_same_shape"]
+__all__ = ["as_float_array", "check_binary_labels", "check_same_shape", "values_unchecked"]
+
+_finite_checks = [True]
+
+
+@contextlib.contextmanager
+def values_unchecked() -> Iterator[None]:
+    """Skip the NaN/inf scan of ``as_float_array`` inside the block (shapes and dtypes are still
+    checked). A model's training loop validates its data once, up front; inside it, activations
+    are minidl's own results, and a diverging network must surface as a NaN loss (which
+    ``TerminateOnNaN`` watches for), not as an error in some middle layer."""
+    _finite_checks.append(False)
+    try:
+        yield
+    finally:
+        _finite_checks.pop()
 
 
 def _describe(x: object) -> str:
@@ -52,7 +70,7 @@ def as_float_array(
         raise ValueError(
             f"{where}: {name} is empty (shape {arr.shape}); expected at least one example"
         )
-    if not np.isfinite(arr).all():
+    if _finite_checks[-1] and not np.isfinite(arr).all():
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(
             f"{where}: {name} contains {bad} NaN or infinite value(s); expected finite numbers"

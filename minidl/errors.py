@@ -6,7 +6,13 @@ FileNotFoundError`` or ``except ValueError`` keeps working.
 
 from __future__ import annotations
 
-__all__ = ["DataFileError", "DataNotFoundError", "MinidlError"]
+__all__ = [
+    "DataFileError",
+    "DataNotFoundError",
+    "MinidlError",
+    "ModelFileError",
+    "ModelFileNotFoundError",
+]
 
 
 class MinidlError(Exception):
@@ -19,3 +25,12 @@ class DataNotFoundError(MinidlError, FileNotFoundError):
 
 class DataFileError(MinidlError, ValueError):
     """A file exists but is not what minidl expected: truncated, foreign or tampered with."""
+
+
+class ModelFileError(MinidlError, ValueError):
+    """A saved model or weights file cannot be loaded: missing, foreign, truncated, corrupted,
+    written by a newer minidl, or holding something other than numbers and text."""
+
+
+class ModelFileNotFoundError(ModelFileError, FileNotFoundError):
+    """No file at the path given to ``load_model`` or ``load_weights``."""

@@ -26,6 +26,8 @@ from .._checks import as_float_array
 from ..init import get_initializer
 from ..ops.activations import get_activation
 from ..random import as_generator
+from ..regularizers import get as get_regularizer
+from ..regularizers import serialize as serialize_regularizer
 
 __all__ = ["Composite", "KernelLayer", "Layer", "build_sequence", "reset_name_counters"]
 
@@ -217,6 +219,13 @@ class KernelLayer(Layer):
 
     _n_out_name = "units"
 
+    def _set_regularizers(self, kernel_regularizer, bias_regularizer) -> None:
+        """Penalties on the weights (e.g. ``regularizers.L2(1e-4)``), added to the loss by the
+        model's training step, which also adds their gradients; the layer's own backward
+        computes the data term only, so that its gradient check stays exact."""
+        self.kernel_regularizer = get_regularizer(kernel_regularizer)
+        self.bias_regularizer = get_regularizer(bias_regularizer)
+
     def _kernel_shape(self, input_shape: tuple) -> tuple:
         raise NotImplementedError
 
@@ -259,6 +268,13 @@ class KernelLayer(Layer):
             "bias_initializer": self.bias_initializer,
             "seed": self.seed,
             "dtype": self.dtype.name,
+            **{
+                f"{key}_regularizer": None if reg is None else serialize_regularizer(reg)
+                for key, reg in (
+                    ("kernel", getattr(self, "kernel_regularizer", None)),
+                    ("bias", getattr(self, "bias_regularizer", None)),
+                )
+            },
         }
 
 

@@ -39,7 +39,8 @@ class Conv2D(KernelLayer):
         padding: 'valid' (default), 'same' (Keras: output ceil(H / sh), the odd pixel of padding
             at the bottom/right), an int, a pair, or ((top, bottom), (left, right)).
         dilation_rate: int or (dh, dw) (default 1).
-        activation, use_bias, kernel_initializer, bias_initializer, seed, dtype, name: as Dense.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, seed, dtype, name: as Dense.
 
     Shape:
         input (N, H, W, C) -> output (N, H_out, W_out, filters), with
@@ -65,6 +66,8 @@ class Conv2D(KernelLayer):
         use_bias: bool = True,
         kernel_initializer: str = "glorot_uniform",
         bias_initializer: str = "zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
         seed: np.random.Generator | int | None = None,
         dtype: str = "float64",
         name: str | None = None,
@@ -83,6 +86,7 @@ class Conv2D(KernelLayer):
         )
         where = self._where()
         self.filters = int(filters)
+        self._set_regularizers(kernel_regularizer, bias_regularizer)
         self.kernel_size = to_pair(kernel_size, "kernel_size", where, 1)
         self.strides = to_pair(strides, "strides", where, 1)
         self.dilation_rate = to_pair(dilation_rate, "dilation_rate", where, 1)

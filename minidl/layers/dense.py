@@ -25,6 +25,8 @@ class Dense(KernelLayer):
         use_bias: whether to add a bias (default True).
         kernel_initializer: name from ``minidl.init`` (default 'glorot_uniform', as in Keras).
         bias_initializer: name from ``minidl.init`` (default 'zeros').
+        kernel_regularizer, bias_regularizer: a penalty on the weights, e.g.
+            ``regularizers.L2(1e-4)`` or 'l2' (default None); added to the loss during ``fit``.
         seed: int or ``np.random.Generator`` for the initial weights; None derives one from
             ``minidl.seed`` (default None).
         dtype: dtype of the parameters (default 'float64').
@@ -46,6 +48,8 @@ class Dense(KernelLayer):
         use_bias: bool = True,
         kernel_initializer: str = "glorot_uniform",
         bias_initializer: str = "zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
         seed: np.random.Generator | int | None = None,
         dtype: str = "float64",
         name: str | None = None,
@@ -63,6 +67,7 @@ class Dense(KernelLayer):
             trainable,
         )
         self.units = int(units)
+        self._set_regularizers(kernel_regularizer, bias_regularizer)
 
     def _kernel_shape(self, input_shape: tuple) -> tuple:
         if len(input_shape) != 2:
