@@ -244,6 +244,9 @@ class Model(Composite):
         for metric in self.metrics:
             metric.reset_state()
 
+    # A diverging network overflows: that must show as an inf or NaN loss in the logs (which
+    # TerminateOnNaN watches), not as NumPy warnings on stderr.
+    @np.errstate(over="ignore", invalid="ignore", divide="ignore")
     def _train_step(self, x, y, sample_weight) -> dict[str, float]:
         y_pred = self.forward(x, training=True)
         y_true = self._labels_for(y, y_pred)
@@ -251,6 +254,8 @@ class Model(Composite):
         if not np.isfinite(y_pred).all():  # diverged: report a NaN loss, change nothing
             return self._track(float("nan"), len(x), y_true, y_pred)
         loss = self.loss(y_true, y_pred, sample_weight=sample_weight) + self._penalty()
+        if not np.isfinite(loss):
+            return self._track(loss, len(x), y_true, y_pred)
         self.backward(self.loss.backward())
         params, grads = {}, {}
         for path, layer, key, value, trainable in self._variables():
@@ -263,6 +268,7 @@ class Model(Composite):
         self.optimizer.apply(params, grads)
         return self._track(loss, len(x), y_true, y_pred)
 
+    @np.errstate(over="ignore", invalid="ignore", divide="ignore")
     def _test_step(self, x, y, sample_weight) -> dict[str, float]:
         y_pred = self.forward(x, training=False)
         y_true = self._labels_for(y, y_pred)
