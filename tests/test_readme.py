@@ -19,3 +19,15 @@ def test_readme_layer_example_runs(capsys):
     exec(compile(example, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "PASSED" in out and "kernel" in out
+
+
+def test_readme_model_example_runs(capsys, tmp_path, monkeypatch):
+    example = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)[1]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {})
+    out = capsys.readouterr()
+    assert (
+        'Model: "sequential' in out.out and "Total params: 121 " in out.out
+    )  # 40 + 16 + (4*4*4 + 1)
+    assert "Epoch 5/5" in out.out or "early stopping" in out.out
+    assert (tmp_path / "model.h5").is_file() and out.err == ""
