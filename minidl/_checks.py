@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["as_float_array", "check_binary_labels", "check_same_shape", "values_unchecked"]
+__all__ = [
+    "as_float_array",
+    "build_from_config",
+    "check_binary_labels",
+    "check_same_shape",
+    "values_unchecked",
+]
 
 _finite_checks = [True]
 
@@ -76,6 +82,25 @@ def as_float_array(
             f"{where}: {name} contains {bad} NaN or infinite value(s); expected finite numbers"
         )
     return arr
+
+
+def build_from_config(cls, config: object):
+    """``cls(**config)`` after checking that config is a dict of ``cls``'s own arguments, so a
+    malformed saved configuration fails with a message instead of an odd TypeError."""
+    import inspect
+
+    if not isinstance(config, dict):
+        raise TypeError(
+            f"{cls.__name__}.from_config: expected a dict, received {type(config).__name__}"
+        )
+    allowed = inspect.signature(cls).parameters
+    unknown = sorted(set(config) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"{cls.__name__}.from_config: expected arguments among {sorted(allowed)}, "
+            f"received unknown {unknown}"
+        )
+    return cls(**config)
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:

@@ -54,6 +54,8 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import build_from_config
+
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "get", "serialize"]
 
 
@@ -338,18 +340,7 @@ class Optimizer:
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Optimizer:
         """A new optimizer (fresh slots, iterations 0) from ``get_config()``'s dict."""
-        if not isinstance(config, dict):
-            raise TypeError(
-                f"{cls.__name__}.from_config: expected a dict, received {type(config).__name__}"
-            )
-        allowed = inspect.signature(cls).parameters
-        unknown = sorted(set(config) - set(allowed))
-        if unknown:
-            raise ValueError(
-                f"{cls.__name__}.from_config: expected arguments among {sorted(allowed)}, "
-                f"received unknown {unknown}"
-            )
-        return cls(**config)
+        return build_from_config(cls, config)
 
     def __repr__(self) -> str:
         # Only the settings that differ from the defaults, so that Adam() reads as Adam().

@@ -20,14 +20,13 @@ per-weight scaling does not weaken it.
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, build_from_config
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "serialize"]
 
@@ -65,18 +64,7 @@ class Regularizer:
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Regularizer:
         """Rebuild a regularizer from ``get_config()``'s dict."""
-        if not isinstance(config, dict):
-            raise TypeError(
-                f"{cls.__name__}.from_config: expected a dict, received {type(config).__name__}"
-            )
-        allowed = inspect.signature(cls).parameters
-        unknown = sorted(set(config) - set(allowed))
-        if unknown:
-            raise ValueError(
-                f"{cls.__name__}.from_config: expected arguments among {sorted(allowed)}, "
-                f"received unknown {unknown}"
-            )
-        return cls(**config)
+        return build_from_config(cls, config)
 
     def _weights(self, w: object) -> np.ndarray:
         return as_float_array(w, "w", type(self).__name__, allow_empty=True)
