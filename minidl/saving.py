@@ -21,6 +21,7 @@ not plain numbers or text (where a pickled object could hide). Files are written
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
@@ -59,23 +60,27 @@ def _header(kind: str, digest: str) -> bytes:
     return text + b"\0" * (HEADER_SIZE - len(text))
 
 
-def _checked_body(path: Path, kind: str) -> bytes:
-    """The HDF5 part of a minidl file, after checking the header and the digest."""
+def _checked_body(path: Path, kinds: tuple[str, ...]) -> bytes:
+    """The HDF5 part of a minidl file of one of ``kinds``, after checking the header and the
+    digest."""
     if not path.is_file():
         raise ModelFileNotFoundError(f"{path}: no such file")
     data = path.read_bytes()
     head = data[:HEADER_SIZE]
     lines = head.rstrip(b"\0").split(b"\n")
-    if not head.startswith(b"minidl "):
+    kind = next((k for k in kinds if head.startswith(f"minidl {k}\n".encode())), None)
+    if kind is None:
+        if head.startswith(b"minidl "):
+            other = lines[0].decode("ascii", "replace")
+            raise ModelFileError(
+                f"{path}: expected a minidl {kinds[0]} file, found a '{other}' file"
+            )
         found = (
             "an HDF5 file not written by minidl"
             if head.startswith(b"\x89HDF")
             else ("an empty file" if not data else f"a file starting with {data[:16]!r}")
         )
-        raise ModelFileError(f"{path}: not a minidl {kind} file ({found})")
-    if head.startswith(b"minidl ") and not head.startswith(f"minidl {kind}\n".encode()):
-        other = lines[0].decode("ascii", "replace")
-        raise ModelFileError(f"{path}: expected a minidl {kind} file, found a '{other}' file")
+        raise ModelFileError(f"{path}: not a minidl {kinds[0]} file ({found})")
     try:
         version = int(lines[1].removeprefix(b"format "))
         digest = lines[2].removeprefix(b"sha256 ").decode("ascii")
@@ -131,8 +136,11 @@ def _fill_common(f: h5py.File, model) -> None:
     f.attrs["minidl_version"] = __version__
     f.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     weights = f.create_group("weights")
+    paths = []
     for path, *_, value, _ in model._variables():
         _put(weights, path, value)
+        paths.append(path)
+    weights.attrs["order"] = json.dumps(paths)  # HDF5 lists a group's members alphabetically
 
 
 def save_weights(model, path) -> None:
@@ -206,34 +214,65 @@ def _refuse_objects(f: h5py.File, path: Path) -> None:
 
 
 def _read_weights(f: h5py.File, model, path: Path) -> list[np.ndarray]:
-    """The stored weights in the model's order, each checked for shape, type and digest."""
-    if "weights" not in f or not isinstance(f["weights"], h5py.Group):
+    """The stored weights in the model's order, each checked for shape and digest.
+
+    Weights are matched by position (their order is stored), as Keras matches them by the
+    model's structure: a model built twice in one session has other automatic layer names.
+    """
+    group = f.get("weights")
+    if not isinstance(group, h5py.Group):
         raise ModelFileError(f"{path}: no weights group")
-    expected = {p for p, *_ in model._variables()}
-    stored = set()
-    f["weights"].visititems(lambda n, o: stored.add(n) if isinstance(o, h5py.Dataset) else None)
-    if stored != expected:
+    order = _json_attr(group, "order", path)
+    stored = {name for name, _ in _datasets(group)}
+    if not isinstance(order, list) or sorted(order) != sorted(stored):
+        raise ModelFileError(f"{path}: the list of weights does not match the stored weights")
+    wanted = [(name, value) for name, *_, value, _ in model._variables()]
+    if len(order) != len(wanted):
+        names = [name for name, _ in wanted]
         raise ModelFileError(
-            f"{path}: the file's weights do not fit the model: missing {sorted(expected - stored)}, "
-            f"unexpected {sorted(stored - expected)}"
+            f"{path}: the file holds {len(order)} weights, the model {len(wanted)}: missing "
+            f"{[n for n in names if n not in stored]}, unexpected {[n for n in order if n not in names]}"
         )
     arrays = []
-    for name, *_, value, _ in model._variables():
-        dataset = f["weights"][name]
+    for stored_name, (name, value) in zip(order, wanted, strict=True):
+        dataset = group[stored_name]
         array = np.asarray(dataset[()])
         if array.shape != value.shape:
             raise ModelFileError(
-                f"{path}: weight {name!r} has shape {array.shape}, the model needs {value.shape}"
+                f"{path}: weight {name!r} (stored as {stored_name!r}) has shape {array.shape} in "
+                f"the file, the model needs {value.shape}"
             )
         if dataset.attrs.get("sha256") != _digest(array):
-            raise ModelFileError(f"{path}: weight {name!r} fails its SHA-256 check")
+            raise ModelFileError(f"{path}: weight {stored_name!r} fails its SHA-256 check")
         arrays.append(array.astype(value.dtype, copy=False))
     return arrays
 
 
-def _open(path, kind: str):
+@contextlib.contextmanager
+def _reading(path: Path):
+    """Whatever goes wrong while parsing a file becomes a ModelFileError naming it: a file that
+    passed the checksum can still have been crafted (then re-sealed) to confuse h5py."""
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except (
+        OSError,
+        RuntimeError,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        MemoryError,
+        OverflowError,
+    ) as err:
+        raise ModelFileError(f"{path}: cannot be read ({type(err).__name__}: {err})") from err
+
+
+def _open(path, kinds: tuple[str, ...]):
     path = Path(path)
-    body = _checked_body(path, kind)
+    body = _checked_body(path, kinds)
     try:
         return path, h5py.File(io.BytesIO(body), "r")
     except OSError as err:
@@ -241,16 +280,16 @@ def _open(path, kind: str):
 
 
 def load_weights(model, path) -> None:
-    """Read weights saved by ``save_weights`` (or ``save``'s) into ``model``, which must have
-    the same architecture and be built."""
-    path = Path(path)
-    body_path, f = _open(path, "weights")
-    with f:
-        _refuse_objects(f, body_path)
-        model.set_weights(_read_weights(f, model, body_path))
+    """Read the weights of a file written by ``save_weights`` or ``save`` into ``model``, which
+    must have the same architecture (weights are matched by position, so layer names may
+    differ, as when the same model is built twice in one session)."""
+    path, f = _open(path, ("weights", "model"))
+    with f, _reading(path):
+        _refuse_objects(f, path)
+        model.set_weights(_read_weights(f, model, path))
 
 
-def _json_attr(f: h5py.File, key: str, path: Path):
+def _json_attr(f: h5py.Group, key: str, path: Path):
     value = f.attrs.get(key)
     if value is None:
         return None
@@ -270,15 +309,19 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True):
     """
     from .model import Sequential
 
-    path, f = _open(path, "model")
-    with f:
+    path, f = _open(path, ("model",))
+    with f, _reading(path):
         _refuse_objects(f, path)
         config = _json_attr(f, "model_config", path)
-        if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+        if (
+            not isinstance(config, dict)
+            or config.get("class_name") != "Sequential"
+            or not isinstance(config.get("config"), dict)
+        ):
             raise ModelFileError(f"{path}: expected a Sequential model's configuration")
         try:
             model = Sequential.from_config(config["config"], custom_objects=custom_objects)
-        except (ValueError, TypeError, KeyError) as err:
+        except (ValueError, TypeError, KeyError, AttributeError, MemoryError) as err:
             raise ModelFileError(f"{path}: cannot rebuild the model: {err}") from err
         if not model.built:
             raise ModelFileError(f"{path}: the configuration has no input shape to build the model")
