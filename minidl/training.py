@@ -212,6 +212,12 @@ class Model(Composite):
         y = np.asarray(y, dtype=y_pred.dtype)
         if y.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
             y = y[..., None]
+        if isinstance(self.loss, losses_module.CategoricalCrossentropy) and y.shape != y_pred.shape:
+            raise ValueError(
+                f"{self._where()}: categorical_crossentropy expects one-hot labels of shape "
+                f"{y_pred.shape} like the predictions, received labels of shape {y.shape}; for "
+                f"integer class labels use loss='sparse_categorical_crossentropy'"
+            )
         return y
 
     def _penalty(self) -> float:

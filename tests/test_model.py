@@ -349,5 +349,9 @@ def test_errors_name_what_was_expected():
         ValueError, match=r"expected labels in \[0, 0\] for 1 classes, received values from 0 to 1"
     ):
         model.fit(x, y, verbose=0)
+    model = Sequential([layers.Input((2,)), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"for integer class labels use loss='sparse_categorical"):
+        model.fit(x, y, verbose=0)
     with pytest.raises(ValueError, match=r"expected validation_split in \[0, 1\), received 1.5"):
         model.fit(x, y, validation_split=1.5)
