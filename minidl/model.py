@@ -126,11 +126,18 @@ class Sequential(Model):
         self._cache, self._dy_shape = True, x.shape
         return x
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def backward(self, dy: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+        """dL/dx, after filling every layer's grads; ``input_gradient=False`` (as ``fit`` calls
+        it) lets the first layer skip computing a gradient nobody uses, and returns None."""
         dy = self._check_dy(dy)
-        for layer in reversed(self._layers):
-            dy = layer.backward(dy)
-        return dy
+        first = self._layers[0]
+        first.input_gradient = input_gradient
+        try:
+            for layer in reversed(self._layers):
+                dy = layer.backward(dy)
+        finally:
+            first.input_gradient = True
+        return dy if input_gradient else None
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return self.forward(x, training=training)

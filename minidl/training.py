@@ -262,7 +262,7 @@ class Model(Composite):
         loss = self.loss(y_true, y_pred, sample_weight=sample_weight) + self._penalty()
         if not np.isfinite(loss):
             return self._track(loss, len(x), y_true, y_pred)
-        self.backward(self.loss.backward())
+        self.backward(self.loss.backward(), input_gradient=False)
         params, grads = {}, {}
         for path, layer, key, value, trainable in self._variables():
             if trainable and key in layer.params:

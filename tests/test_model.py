@@ -355,3 +355,16 @@ def test_errors_name_what_was_expected():
         model.fit(x, y, verbose=0)
     with pytest.raises(ValueError, match=r"expected validation_split in \[0, 1\), received 1.5"):
         model.fit(x, y, validation_split=1.5)
+
+
+def test_training_backward_skips_only_the_unused_input_gradient():
+    model = small_cnn(seed=4)
+    rng = np.random.default_rng(4)
+    x, dy = rng.normal(size=(3, 6, 6, 1)), rng.normal(size=(3, 3))
+    model.forward(x, training=False)
+    dx = model.backward(dy)
+    full = {k: g.copy() for k, g in model.grads.items()}
+    model.forward(x, training=False)
+    assert dx.shape == x.shape and model.backward(dy, input_gradient=False) is None
+    assert all(np.array_equal(full[k], g) for k, g in model.grads.items())
+    assert model.layers[0].input_gradient  # restored for the next caller

@@ -24,7 +24,7 @@ import numpy as np
 
 from .._checks import as_float_array
 from ..init import get_initializer
-from ..ops.activations import get_activation
+from ..ops.activations import get_activation, relu_forward
 from ..random import as_generator
 from ..regularizers import get as get_regularizer
 from ..regularizers import serialize as serialize_regularizer
@@ -59,6 +59,10 @@ class Layer:
     builds the layer on first use, and refuses inputs whose per-example shape differs from the
     one the layer was built for.
     """
+
+    # False when nothing needs dL/dx (a model's first layer, during training): a layer may then
+    # skip that part of its backward pass and return None. Only the models set it.
+    input_gradient = True
 
     def __init__(self, name: str | None = None, trainable: bool = True) -> None:
         if name is not None and (not isinstance(name, str) or not name):
@@ -245,7 +249,10 @@ class KernelLayer(Layer):
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         x = self._prepare_input(x)
         z, affine_cache = self._affine_forward(x)
-        y, act_cache = self._act_forward(z)
+        if self.activation == "relu":  # z is this layer's own new array: overwrite it
+            y, act_cache = relu_forward(z, out=z)
+        else:
+            y, act_cache = self._act_forward(z)
         self._cache = (affine_cache, act_cache)
         return self._read_only(y)
 

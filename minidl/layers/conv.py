@@ -116,6 +116,8 @@ class Conv2D(KernelLayer):
         )
 
     def _affine_backward(self, dz: np.ndarray, cache: tuple) -> tuple:
+        if self._op_backward is conv2d_backward:
+            return conv2d_backward(dz, cache, input_gradient=self.input_gradient)
         return self._op_backward(dz, cache)
 
     def output_shape(self, input_shape: tuple) -> tuple:

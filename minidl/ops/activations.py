@@ -59,13 +59,15 @@ def underflow_ok(func: Callable) -> Callable:
     return wrapper
 
 
-def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``max(x, 0)``; the cache is x, whose sign decides where the gradient flows."""
-    return np.maximum(x, 0), x
+def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``y = max(x, 0)``; the cache is y, which is > 0 exactly where x > 0, where the gradient
+    flows. ``out=x`` computes in place, for a caller that owns x (a layer's own pre-activation)."""
+    y = np.maximum(x, 0, out=out)
+    return y, y
 
 
 def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
-    """Pass the gradient where x > 0, block it elsewhere (including x == 0)."""
+    """Pass the gradient where x > 0 (that is, y > 0), block it elsewhere (including x == 0)."""
     return dout * (cache > 0)
 
 

@@ -32,9 +32,11 @@ import numpy as np
 
 from .._checks import as_float_array
 from .conv_grid import grid_backward, grid_forward
+from .reduce import channel_sums
 
 __all__ = [
     "DEFAULT_MAX_BUFFER_BYTES",
+    "bias_gradient",
     "conv2d_backward",
     "conv2d_forward",
     "conv_output_shape",
@@ -217,6 +219,11 @@ def _input_gradient(
     return dxp
 
 
+def bias_gradient(dout: np.ndarray) -> np.ndarray:
+    """db[f] = sum over n, i, j of dout[n, i, j, f]: the bias is added at every output pixel."""
+    return channel_sums(dout)
+
+
 def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -275,9 +282,11 @@ def conv2d_forward(
 
 
 def conv2d_backward(
-    dout: np.ndarray, cache: tuple
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Gradients of ``conv2d_forward``: returns ``(dx, dw, db)`` (db None without bias).
+    dout: np.ndarray, cache: tuple, input_gradient: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """Gradients of ``conv2d_forward``: returns ``(dx, dw, db)`` (db None without bias; dx None
+    with ``input_gradient=False``, which skips half the work: a network's first layer needs no
+    gradient with respect to the data).
 
     dw[p, q, c, f] = sum_{n, i, j} xp[n, i*sh + p*dh, j*sw + q*dw, c] * dout[n, i, j, f]
     dx: each dout[n, i, j, f] sends w[p, q, c, f] * dout back to the input pixel it came from.
@@ -290,6 +299,6 @@ def conv2d_backward(
             f"conv2d_backward: expected dout of shape {expected} (the output's), received {dout.shape}"
         )
     dout = dout.astype(state[1].dtype, copy=False)
-    dx, dw = grid_backward(dout, state)
-    db = dout.sum(axis=(0, 1, 2)) if has_bias else None
+    dx, dw = grid_backward(dout, state, input_gradient)
+    db = bias_gradient(dout) if has_bias else None
     return dx, dw, db

@@ -147,14 +147,17 @@ def grid_forward(x, w, stride, pad, dilation, out_hw, max_bytes) -> tuple[np.nda
     return out, (g, xf, w)
 
 
-def grid_backward(dout: np.ndarray, state: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """(dx, dw) of ``grid_forward`` for upstream gradient dout (N, H_out, W_out, F)."""
+def grid_backward(
+    dout: np.ndarray, state: tuple, input_gradient: bool = True
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(dx, dw) of ``grid_forward`` for upstream gradient dout (N, H_out, W_out, F); dx is None
+    (and costs nothing) with ``input_gradient=False``."""
     g, xf, w = state
     N, C, F = g.x_shape[0], g.x_shape[3], w.shape[3]
     (hq, wq), (h_out, w_out) = g.grid_hw, g.out_hw
     K = w.shape[0] * w.shape[1] * C
     w_mat = w.reshape(K, F)
-    dxf = np.zeros_like(xf)
+    dxf = np.zeros_like(xf) if input_gradient else None
     dw = np.zeros((K, F), dtype=xf.dtype)
     cols_t = np.empty((K, g.images_per_chunk * hq * wq), dtype=xf.dtype)
     dgrid = np.zeros((g.images_per_chunk, hq, wq, F), dtype=xf.dtype)  # zeros off the valid outputs
@@ -167,7 +170,9 @@ def grid_backward(dout: np.ndarray, state: tuple) -> tuple[np.ndarray, np.ndarra
         d_mat = dgrid[: n1 - n0].reshape(r1 - r0, F)
         _fill_columns(cols_t, xf, g, r0, r1)
         dw += np.matmul(cols_t[:, : r1 - r0], d_mat, out=dw_chunk)
+        if dxf is None:
+            continue
         np.matmul(w_mat, d_mat.T, out=g_mat[:, : r1 - r0])
         for t, (phase, shift) in enumerate(g.taps):
             dxf[phase, :, r0 + shift : r1 + shift] += g_mat[t * C : (t + 1) * C, : r1 - r0]
-    return _from_grids(dxf, g), dw.reshape(w.shape)
+    return None if dxf is None else _from_grids(dxf, g), dw.reshape(w.shape)

@@ -24,6 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .reduce import channel_sums
+
 __all__ = [
     "BatchNormCache",
     "batchnorm_backward",
@@ -47,6 +49,11 @@ class BatchNormCache(NamedTuple):
 def _feature_axes(x: np.ndarray, axis: int) -> tuple:
     axis = axis % x.ndim
     return tuple(a for a in range(x.ndim) if a != axis)
+
+
+def _sums(a: np.ndarray, axes: tuple) -> np.ndarray:
+    """Per-feature sums; channels-last data takes the fast path of ``channel_sums``."""
+    return channel_sums(a) if axes == tuple(range(a.ndim - 1)) else a.sum(axis=axes)
 
 
 def _broadcastable(v: np.ndarray, x: np.ndarray, axis: int) -> np.ndarray:
@@ -80,9 +87,10 @@ def batchnorm_forward(
         ``(out, cache)``; ``cache.mean`` and ``cache.var`` (biased) are the batch statistics.
     """
     axes = _feature_axes(x, axis)
-    mean = x.mean(axis=axes)
+    m = x.size // x.shape[axis]
+    mean = _sums(x, axes) / m
     centred = x - _broadcastable(mean, x, axis)
-    var = np.mean(centred * centred, axis=axes)
+    var = _sums(centred * centred, axes) / m
     inv_std = 1.0 / np.sqrt(var + epsilon)
     x_hat = centred * _broadcastable(inv_std, x, axis)
     out = _scale_shift(x_hat, gamma, beta, axis)
@@ -114,14 +122,14 @@ def batchnorm_backward(
     dgamma and dbeta are returned even when the layer has no gamma or beta; the caller drops them.
     """
     x_hat, gamma, inv_std, axes = cache.x_hat, cache.gamma, cache.inv_std, cache.axes
-    dbeta = dout.sum(axis=axes)
-    dgamma = np.sum(dout * x_hat, axis=axes)
+    dbeta = _sums(dout, axes)
+    dgamma = _sums(dout * x_hat, axes)
     g = dout if gamma is None else dout * _broadcastable(gamma, dout, axis)
     if not cache.training:  # constants mean and var: a per-feature scaling
         return g * _broadcastable(inv_std, dout, axis), dgamma, dbeta
     m = dout.size // inv_std.size
-    g_mean = g.sum(axis=axes) / m
-    gx_mean = np.sum(g * x_hat, axis=axes) / m
+    g_mean = _sums(g, axes) / m
+    gx_mean = _sums(g * x_hat, axes) / m
     dx = (
         g - _broadcastable(g_mean, dout, axis) - x_hat * _broadcastable(gx_mean, dout, axis)
     ) * _broadcastable(inv_std, dout, axis)

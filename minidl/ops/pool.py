@@ -79,7 +79,8 @@ def max_pool2d_forward(
     where = "max_pool2d_forward"
     x = _check_x(x, where)
     pool, strides, pad, out_hw = pool_geometry(x.shape, pool_size, strides, padding, where)
-    xp = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)), constant_values=-np.inf)
+    padded = any(pad[0]) or any(pad[1])
+    xp = np.pad(x, ((0, 0), pad[0], pad[1], (0, 0)), constant_values=-np.inf) if padded else x
     windows = _windows(xp, pool, out_hw, strides, (1, 1))
     taps = _offsets(pool)
     out = windows[:, :, :, 0, 0].copy()
@@ -104,8 +105,15 @@ def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     dxp = np.zeros(
         (x_shape[0], x_shape[1] + sum(pad[0]), x_shape[2] + sum(pad[1]), x_shape[3]), dout.dtype
     )
+    # Windows that do not overlap (strides >= pool, the usual 2x2/2) each own their cells, so
+    # every tap can write its share straight into place; overlapping ones must add up.
+    overlap = strides[0] < pool[0] or strides[1] < pool[1]
     for k, (p, q) in enumerate(_offsets(pool)):
-        _window_slice(dxp, p, q, strides, argmax.shape)[...] += dout * (argmax == k)
+        cells = _window_slice(dxp, p, q, strides, argmax.shape)
+        if overlap:
+            cells += dout * (argmax == k)
+        else:
+            np.multiply(dout, argmax == k, out=cells)
     return _unpad(dxp, pad, x_shape)
 
 

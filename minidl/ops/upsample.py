@@ -26,6 +26,7 @@ from .conv import (
     _correlate,
     _input_gradient,
     _kernel_gradient,
+    bias_gradient,
     normalize_padding,
     to_pair,
 )
@@ -130,7 +131,7 @@ def conv2d_transpose_backward(
     dfull[:, pt : pt + expected[1], pl : pl + expected[2]] = dout
     dx = _correlate(dfull, w, (H, W), stride, dilation, chunk)
     dw = _kernel_gradient(dfull, x, w.shape, stride, dilation, chunk)
-    db = dout.sum(axis=(0, 1, 2)) if has_bias else None
+    db = bias_gradient(dout) if has_bias else None
     return dx, dw, db
 
 
