@@ -53,7 +53,7 @@ def test_gradients_with_both_shortcuts(n, size, c, filters, strides, projection,
 
 def test_identity_block_adds_its_input():
     # F(x) = x @ 2I: the block must output 2x + x = 3x, and send back dy * 2 + dy = 3 dy.
-    dense = Dense(3, use_bias=False)
+    dense = Dense(3, use_bias=False, name="dense")
     dense.build((None, 3))
     dense.params["kernel"][:] = 2 * np.eye(3)
     block = Residual([dense])
