@@ -41,6 +41,7 @@ def test_keras_mnist_convnet_counts():
     """The MNIST convnet of keras.io's 'Simple MNIST convnet' example; Keras prints
     Total params: 34,826. By hand: conv 3*3*1*32 + 32 = 320; conv 3*3*32*64 + 64 = 18,496;
     after two 2x2 pools 5*5*64 = 1,600 features; dense 1,600*10 + 10 = 16,010."""
+    layers.reset_name_counters()  # Keras's names, as in a fresh session (short enough not to wrap)
     model = Sequential(
         [
             layers.Input((28, 28, 1)),
