@@ -899,6 +899,13 @@ class ModelCheckpoint(Callback):
                 f"{where}: expected filepath as a str or path, received {type(filepath).__name__}"
             )
         self.filepath = os.fspath(filepath)
+        from .saving import SUFFIXES
+
+        if not self.filepath.endswith(SUFFIXES):  # found now, not after the first epoch
+            raise ValueError(
+                f"{where}: expected filepath ending in {' or '.join(SUFFIXES)}, received "
+                f"{self.filepath!r}"
+            )
         self.monitor = _check_monitor(monitor, where)
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)

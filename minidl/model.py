@@ -79,8 +79,11 @@ class Sequential(Model):
         if not self.trainable:
             layer.trainable = False
         if self._input_shape is not None:
-            self.built = False
-            self.build(self._input_shape)
+            try:
+                self.build(self._input_shape)
+            except (ValueError, TypeError):
+                self._layers.pop()  # refused: the model stays as it was
+                raise
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by position."""
@@ -113,6 +116,14 @@ class Sequential(Model):
         if not self._layers:
             raise ValueError(f"{self._where()}: the model has no layers; add some first")
         shape = (None, *tuple(shape)[1:])
+        if not all(
+            d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)
+            for d in shape[1:]
+        ):
+            raise ValueError(
+                f"{self._where()}: expected an input shape of positive sizes (or None), received "
+                f"{tuple(shape)}"
+            )
         build_sequence(self._layers, shape)
         self._input_shape = shape
         super().build(shape)

@@ -42,7 +42,8 @@ __all__ = ["FORMAT_VERSION", "load_model", "load_weights", "save_model", "save_w
 
 FORMAT_VERSION = 1
 HEADER_SIZE = 512
-SUFFIXES = (".h5", ".minidl")
+# '.keras' is accepted so that Keras notebooks port unchanged; the file is minidl's format.
+SUFFIXES = (".h5", ".minidl", ".keras")
 _LOSSES = {
     cls.__name__: cls
     for cls in (
@@ -150,6 +151,11 @@ def save_weights(model, path) -> None:
 
 def save_model(model, path) -> None:
     """Write the architecture, weights, compile settings and optimizer state to ``path``."""
+    if not model.built:
+        raise ValueError(
+            f"save: the model {model.name!r} is not built, so it has no weights yet; start it "
+            f"with Input(shape=...), call build(), or train it first"
+        )
 
     def fill(f: h5py.File) -> None:
         _fill_common(f, model)
@@ -236,12 +242,12 @@ def _read_weights(f: h5py.File, model, path: Path) -> list[np.ndarray]:
     arrays = []
     for stored_name, (name, value) in zip(order, wanted, strict=True):
         dataset = group[stored_name]
-        array = np.asarray(dataset[()])
-        if array.shape != value.shape:
+        if dataset.shape != value.shape:  # before reading: a crafted file could be huge
             raise ModelFileError(
-                f"{path}: weight {name!r} (stored as {stored_name!r}) has shape {array.shape} in "
-                f"the file, the model needs {value.shape}"
+                f"{path}: weight {name!r} (stored as {stored_name!r}) has shape {dataset.shape} "
+                f"in the file, the model needs {value.shape}"
             )
+        array = np.asarray(dataset[()])
         if dataset.attrs.get("sha256") != _digest(array):
             raise ModelFileError(f"{path}: weight {stored_name!r} fails its SHA-256 check")
         arrays.append(array.astype(value.dtype, copy=False))

@@ -47,14 +47,18 @@ def _leaves(layer: Layer, prefix: str = ""):
 class _Batches:
     """Mini-batches of arrays (x, y, sample_weight), in a new shuffled order each epoch."""
 
-    def __init__(self, x, y, sample_weight, batch_size: int, shuffle: bool, rng) -> None:
+    def __init__(
+        self, x, y, sample_weight, batch_size: int, shuffle: bool, rng, steps: int | None = None
+    ) -> None:
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size, self.shuffle, self.rng = batch_size, shuffle, rng
         self.steps = math.ceil(len(x) / batch_size)
+        if steps is not None:
+            self.steps = min(self.steps, steps)
 
     def __iter__(self):
         order = self.rng.permutation(len(self.x)) if self.shuffle else None
-        for start in range(0, len(self.x), self.batch_size):
+        for start in range(0, self.steps * self.batch_size, self.batch_size):
             rows = slice(start, start + self.batch_size)
             if order is not None:
                 rows = order[rows]
@@ -154,7 +158,10 @@ class Model(Composite):
         if not isinstance(weights, (list, tuple)) or len(weights) != len(current):
             got = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
             raise ValueError(f"{where}: expected a list of {len(current)} arrays, received {got}")
-        arrays = [np.asarray(w) for w in weights]
+        arrays = [
+            as_float_array(w, f"weight '{v[0]}'", where, allow_empty=True)
+            for v, w in zip(current, weights, strict=True)
+        ]
         for (path, *_, value, _), new in zip(current, arrays, strict=True):
             if new.shape != value.shape:
                 raise ValueError(
@@ -262,6 +269,7 @@ class Model(Composite):
         loss = self.loss(y_true, y_pred, sample_weight=sample_weight) + self._penalty()
         if not np.isfinite(loss):
             return self._track(loss, len(x), y_true, y_pred)
+        logs = self._track(loss, len(x), y_true, y_pred)  # metrics first: they may refuse y
         self.backward(self.loss.backward(), input_gradient=False)
         params, grads = {}, {}
         for path, layer, key, value, trainable in self._variables():
@@ -272,7 +280,7 @@ class Model(Composite):
                     grad = grad + regularizer.gradient(value)
                 params[path], grads[path] = value, grad
         self.optimizer.apply(params, grads)
-        return self._track(loss, len(x), y_true, y_pred)
+        return logs
 
     @np.errstate(over="ignore", invalid="ignore", divide="ignore")
     def _test_step(self, x, y, sample_weight) -> dict[str, float]:
@@ -323,11 +331,12 @@ class Model(Composite):
                     f"{where}: expected finite numeric labels y, received dtype {y.dtype}"
                 )
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-            if sample_weight.shape != (len(x),):
+            sample_weight = as_float_array(sample_weight, "sample_weight", where, ndim=1)
+            if sample_weight.shape != (len(x),) or (sample_weight < 0).any():
                 raise ValueError(
-                    f"{where}: expected sample_weight of shape ({len(x)},), received "
-                    f"{sample_weight.shape}"
+                    f"{where}: expected sample_weight as {len(x)} non-negative numbers, one per "
+                    f"example, received shape {sample_weight.shape}"
+                    + (", with negative values" if (sample_weight < 0).any() else "")
                 )
         return x, y, sample_weight
 
@@ -349,7 +358,8 @@ class Model(Composite):
     def _data(self, x, y, sample_weight, batch_size, shuffle, steps, where, rng=None):
         if isinstance(x, (np.ndarray, list)):
             x, y, sample_weight = self._arrays(x, y, sample_weight, where)
-            return _Batches(x, y, sample_weight, batch_size, shuffle, rng)
+            self._check_labels(x, y, sample_weight, where)
+            return _Batches(x, y, sample_weight, batch_size, shuffle, rng, steps)
         if isinstance(x, Iterable) and not isinstance(x, (str, bytes, dict)):
             if y is not None:
                 raise ValueError(f"{where}: y must be None when x is an iterator of (x, y) batches")
@@ -358,6 +368,32 @@ class Model(Composite):
             f"{where}: expected x as a NumPy array or an iterable of (x, y) batches, received "
             f"{type(x).__name__}"
         )
+
+    def _check_labels(self, x, y, sample_weight, where: str) -> None:
+        """Refuse labels the loss or a metric would refuse, before anything changes: the loss
+        and metrics are run once on stand-in predictions of the model's output shape."""
+        if y is None or self.loss is None:
+            return
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+        shape = (len(y), *self.output_shape((None, *x.shape[1:]))[1:])
+        if None in shape:
+            return
+        probe = np.full(shape, 1.0 / shape[-1] if len(shape) > 1 else 0.5)
+        y_true = self._labels_for(y, probe)
+        self.loss(y_true, probe, sample_weight=sample_weight)  # raises on labels it refuses
+        for spec in self._metric_specs:
+            metric = metrics_module.get(spec, y_true_shape=y_true.shape, y_pred_shape=shape)
+            metric = type(metric).from_config(metric.get_config())
+            metric.update_state(y_true, probe)
+
+    @staticmethod
+    def _batch_size(value, where: str) -> int:
+        """Keras's rule: None means 32."""
+        value = 32 if value is None else value
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{where}: expected batch_size as an integer >= 1, received {value!r}")
+        return int(value)
 
     # -- the loops -----------------------------------------------------------------------------
     def fit(
@@ -403,8 +439,8 @@ class Model(Composite):
         where = f"{self._where()}.fit"
         self._require_compiled("fit")
         verbose = self._verbose(verbose, where)
+        batch_size = self._batch_size(batch_size, where)
         for name, value, low in (
-            ("batch_size", batch_size, 1),
             ("epochs", epochs, 0),
             ("initial_epoch", initial_epoch, 0),
         ):
@@ -445,7 +481,14 @@ class Model(Composite):
         self._build_from(train, where)
         val = None
         if validation_data is not None:
-            if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+            if isinstance(validation_data, list) and len(validation_data) in (2, 3):
+                validation_data = tuple(validation_data)  # Keras takes a list too
+            if isinstance(validation_data, tuple) and len(validation_data) not in (2, 3):
+                raise ValueError(
+                    f"{where}: expected validation_data as (x_val, y_val) or (x_val, y_val, "
+                    f"sample_weight_val), received a tuple of {len(validation_data)}"
+                )
+            if isinstance(validation_data, tuple):
                 val = self._data(
                     *validation_data[:2],
                     validation_data[2] if len(validation_data) == 3 else None,
@@ -488,10 +531,16 @@ class Model(Composite):
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
+                val_logs = {} if val is None or not logs else self._run_test(val, callback_list)
+                if not logs or (val is not None and not val_logs):
+                    which = "training" if not logs else "validation"
+                    print(
+                        f"Epoch {epoch + 1}: the {which} data gave no batches (an iterator "
+                        f"that does not restart each epoch?); stopping training"
+                    )
+                    break
                 epoch_logs = dict(logs)
-                if val is not None:
-                    val_logs = self._run_test(val, callback_list)
-                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 epoch_logs["learning_rate"] = self.optimizer.learning_rate
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
@@ -536,6 +585,7 @@ class Model(Composite):
         where = f"{self._where()}.evaluate"
         self._require_compiled("evaluate")
         verbose = self._verbose(verbose, where)
+        batch_size = self._batch_size(batch_size, where)
         data = self._data(x, y, sample_weight, batch_size, False, steps, where)
         self._build_from(data, where)
         callback_list = CallbackList(
@@ -543,6 +593,8 @@ class Model(Composite):
         )
         with values_unchecked():
             logs = self._run_test(data, callback_list)
+        if not logs:
+            raise ValueError(f"{where}: the data gave no batches")
         if return_dict:
             return logs
         values = list(logs.values())
@@ -557,6 +609,7 @@ class Model(Composite):
         """
         where = f"{self._where()}.predict"
         verbose = self._verbose(verbose, where)
+        batch_size = self._batch_size(batch_size, where)
         if isinstance(x, np.ndarray) or isinstance(x, list):
             x, _, _ = self._arrays(x, None, None, where, need_y=False)
             if not self.built:
@@ -575,7 +628,7 @@ class Model(Composite):
         )
         callback_list.on_predict_begin()
         outputs = []
-        with values_unchecked():
+        with values_unchecked(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for step, xb in enumerate(batches):
                 if steps is not None and step >= steps:
                     break
@@ -599,6 +652,7 @@ class Model(Composite):
             sample_weight = weights if sample_weight is None else sample_weight * weights
         if not self.built:
             self.build((None, *x.shape[1:]))
+        self._check_labels(x, y, sample_weight, where)
         self._reset_trackers()
         with values_unchecked():
             logs = self._train_step(x, y, sample_weight)

@@ -368,3 +368,52 @@ def test_training_backward_skips_only_the_unused_input_gradient():
     assert dx.shape == x.shape and model.backward(dy, input_gradient=False) is None
     assert all(np.array_equal(full[k], g) for k, g in model.grads.items())
     assert model.layers[0].input_gradient  # restored for the next caller
+
+
+def test_review_cases_fail_before_anything_changes(capsys):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 4)), rng.integers(0, 3, size=40)
+    y[-1] = 3  # one label out of range, in the last batch
+    model = Sequential(
+        [layers.Input((4,)), layers.BatchNormalization(), layers.Dense(3, activation="softmax")]
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"expected labels in \[0, 2\] for 3 classes"):
+        model.fit(x, y, shuffle=False, verbose=0)
+    assert model.optimizer.iterations == 0
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    with pytest.raises(ValueError, match=r"non-negative numbers, one per example.*negative"):
+        model.fit(x, np.minimum(y, 2), sample_weight=-np.ones(40), verbose=0)
+    with pytest.raises(ValueError, match=r"expected batch_size as an integer >= 1, received 0"):
+        model.predict(x, batch_size=0)
+    assert model.predict(x, batch_size=None, verbose=0).shape == (40, 3)  # None means 32
+
+    # a one-shot generator: the second epoch gets no batches, and training stops cleanly
+    def once():
+        for i in range(0, 40, 10):
+            yield x[i : i + 10], np.minimum(y, 2)[i : i + 10]
+
+    history = model.fit(once(), epochs=3, verbose=0)
+    assert {len(v) for v in history.history.values()} == {1}
+    assert "the training data gave no batches" in capsys.readouterr().out
+
+
+def test_a_refused_layer_leaves_the_model_as_it_was():
+    model = Sequential([layers.Input((8, 8, 3)), layers.Conv2D(2, 3)])
+    with pytest.raises(ValueError, match=r"flatten images first"):
+        model.add(layers.Dense(3))
+    assert len(model.layers) == 1 and model.built
+    model.add(layers.Flatten())
+    model.add(layers.Dense(3))
+    assert model.output_shape((None, 8, 8, 3)) == (None, 3)
+
+
+def test_float32_stays_float32_with_sample_weights():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    model = Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax", dtype="float32")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, rng.integers(0, 2, 16), sample_weight=np.ones(16), verbose=0)
+    assert all(g.dtype == np.float32 for g in model.grads.values())
+    assert all(w.dtype == np.float32 for w in model.get_weights())

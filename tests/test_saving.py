@@ -542,13 +542,49 @@ def test_a_missing_file(tmp_path):
         assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize("name", ["m.keras", "m.pkl", "m", "m.h5.bak"])
+@pytest.mark.parametrize("name", ["m.pkl", "m", "m.h5.bak"])
 def test_saving_needs_a_known_suffix(tmp_path, name):
     model = named_model(seed=0)
     for save in (model.save, model.save_weights):
-        with pytest.raises(ValueError, match=r"\.h5 or \.minidl"):
+        with pytest.raises(ValueError, match=r"\.h5 or \.minidl or \.keras"):
             save(tmp_path / name)
     assert os.listdir(tmp_path) == []
+
+
+def test_keras_file_names_work_and_checkpoints_check_theirs_early(tmp_path):
+    model = named_model(seed=0)
+    model.save(tmp_path / "m.keras")  # Keras 3's required suffix; the contents are minidl's
+    assert_same_weights(load_model(tmp_path / "m.keras").get_weights(), model.get_weights())
+    with pytest.raises(ValueError, match=r"expected filepath ending in \.h5 or \.minidl"):
+        minidl.callbacks.ModelCheckpoint(str(tmp_path / "best.pt"))
+
+
+def test_an_unbuilt_model_is_not_saved(tmp_path):
+    with pytest.raises(ValueError, match=r"is not built, so it has no weights yet"):
+        Sequential([layers.Dense(2)]).save(tmp_path / "m.h5")
+    assert os.listdir(tmp_path) == []
+
+
+class Doubling(layers.Layer):
+    """A custom layer, y = 2x, to show custom_objects reaching layers inside a Residual."""
+
+    def forward(self, x, training=False):
+        x = self._prepare_input(x)
+        self._cache = True
+        return self._read_only(2 * x)
+
+    def backward(self, dy):
+        return 2 * self._check_dy(dy)
+
+
+def test_custom_layers_inside_a_residual_load_with_custom_objects(tmp_path):
+    model = Sequential([layers.Input((3,)), layers.Residual([layers.Dense(3), Doubling()])])
+    model.save(path := tmp_path / "m.h5")
+    with pytest.raises(ModelFileError, match=r"unknown layer type 'Doubling'"):
+        load_model(path)
+    loaded = load_model(path, custom_objects={"Doubling": Doubling})
+    x = np.ones((2, 3))
+    assert np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 # -- 5. planted payloads ---------------------------------------------------------------------------------------

@@ -133,12 +133,12 @@ class Residual(Composite):
         }
 
     @classmethod
-    def from_config(cls, config: dict) -> Residual:
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Residual:
         from .serialization import deserialize
 
         config = dict(config)
-        config["layers"] = [deserialize(c) for c in config["layers"]]
-        config["shortcut"] = [deserialize(c) for c in config["shortcut"]]
+        config["layers"] = [deserialize(c, custom_objects) for c in config["layers"]]
+        config["shortcut"] = [deserialize(c, custom_objects) for c in config["shortcut"]]
         return cls(**config)
 
 

@@ -73,4 +73,7 @@ def deserialize(data: dict, custom_objects: dict | None = None) -> Layer:
     for key in ("kernel_size", "strides", "dilation_rate", "pool_size", "size", "target_shape"):
         if isinstance(config.get(key), list):  # JSON has no tuples
             config[key] = tuple(config[key])
-    return known[name].from_config(config)
+    cls = known[name]
+    if issubclass(cls, Residual):  # holds layers of its own, which may be custom ones
+        return cls.from_config(config, custom_objects=custom_objects)
+    return cls.from_config(config)

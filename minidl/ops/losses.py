@@ -60,7 +60,6 @@ def _check_logits_2d(logits: np.ndarray, where: str) -> None:
         raise ValueError(f"{where}: expected predictions of shape (N, C), received {logits.shape}")
 
 
-@underflow_ok
 def _check_sample_weight(sample_weight, n: int, where: str) -> np.ndarray | None:
     if sample_weight is None:
         return None
@@ -85,9 +84,12 @@ def _example_means(terms: np.ndarray) -> np.ndarray:
 
 def _per_example(grad: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     """Scale each example's gradient by its weight (no-op without weights)."""
-    return grad if w is None else grad * w.reshape((-1,) + (1,) * (grad.ndim - 1))
+    if w is None:
+        return grad
+    return grad * w.astype(grad.dtype, copy=False).reshape((-1,) + (1,) * (grad.ndim - 1))
 
 
+@underflow_ok
 def binary_crossentropy_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Element-wise derivative of -[y log p + (1-y) log(1-p)] with respect to p.
 
