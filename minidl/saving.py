@@ -38,7 +38,17 @@ from . import optimizers as optimizers_module
 from .errors import ModelFileError, ModelFileNotFoundError
 from .io import atomic_path
 
-__all__ = ["FORMAT_VERSION", "load_model", "load_weights", "save_model", "save_weights"]
+__all__ = [
+    "FORMAT_VERSION",
+    "load_model",
+    "load_weights",
+    "open_checked_file",
+    "read_model_group",
+    "save_model",
+    "save_weights",
+    "write_checked_file",
+    "write_model_group",
+]
 
 FORMAT_VERSION = 1
 HEADER_SIZE = 512
@@ -131,11 +141,14 @@ def _put(group: h5py.Group, name: str, array: np.ndarray) -> None:
     dataset.attrs["sha256"] = _digest(array)
 
 
-def _fill_common(f: h5py.File, model) -> None:
+def _stamp(f: h5py.Group) -> None:
     from . import __version__
 
     f.attrs["minidl_version"] = __version__
     f.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _fill_weights(f: h5py.Group, model) -> None:
     weights = f.create_group("weights")
     paths = []
     for path, *_, value, _ in model._variables():
@@ -146,49 +159,61 @@ def _fill_common(f: h5py.File, model) -> None:
 
 def save_weights(model, path) -> None:
     """Write every weight of ``model`` (no architecture) to ``path`` (.h5 or .minidl)."""
-    _write(path, "weights", lambda f: _fill_common(f, model))
+
+    def fill(f: h5py.File) -> None:
+        _stamp(f)
+        _fill_weights(f, model)
+
+    _write(path, "weights", fill)
 
 
 def save_model(model, path) -> None:
     """Write the architecture, weights, compile settings and optimizer state to ``path``."""
+
+    def fill(f: h5py.File) -> None:
+        _stamp(f)
+        write_model_group(f, model)
+
+    _write(path, "model", fill)
+
+
+def write_model_group(f: h5py.Group, model) -> None:
+    """Store a whole model (configuration, weights, training state) in an HDF5 group; other
+    file kinds (a detection pipeline) embed models this way."""
     if not model.built:
         raise ValueError(
             f"save: the model {model.name!r} is not built, so it has no weights yet; start it "
             f"with Input(shape=...), call build(), or train it first"
         )
-
-    def fill(f: h5py.File) -> None:
-        _fill_common(f, model)
-        f.attrs["model_config"] = json.dumps(
-            {"class_name": type(model).__name__, "config": model.get_config()}
+    _fill_weights(f, model)
+    f.attrs["model_config"] = json.dumps(
+        {"class_name": type(model).__name__, "config": model.get_config()}
+    )
+    # Where every generator stands (shuffling, dropout masks), so that training resumes
+    # exactly: PCG64's state is a few integers.
+    f.attrs["generator_states"] = json.dumps(
+        {path: rng.bit_generator.state for path, rng in model._generators().items()}
+    )
+    if model.optimizer is not None:
+        f.attrs["compile_config"] = json.dumps(
+            {
+                "optimizer": optimizers_module.serialize(model.optimizer),
+                "loss": {
+                    "class_name": type(model.loss).__name__,
+                    "config": model.loss.get_config(),
+                },
+                "metrics": [
+                    spec if isinstance(spec, str) else metrics_module.serialize(spec)
+                    for spec in model._metric_specs
+                ],
+            }
         )
-        # Where every generator stands (shuffling, dropout masks), so that training resumes
-        # exactly: PCG64's state is a few integers.
-        f.attrs["generator_states"] = json.dumps(
-            {path: rng.bit_generator.state for path, rng in model._generators().items()}
-        )
-        if model.optimizer is not None:
-            f.attrs["compile_config"] = json.dumps(
-                {
-                    "optimizer": optimizers_module.serialize(model.optimizer),
-                    "loss": {
-                        "class_name": type(model.loss).__name__,
-                        "config": model.loss.get_config(),
-                    },
-                    "metrics": [
-                        spec if isinstance(spec, str) else metrics_module.serialize(spec)
-                        for spec in model._metric_specs
-                    ],
-                }
-            )
-            state = model.optimizer.get_state()
-            group = f.create_group("optimizer")
-            group.attrs["iterations"] = int(state["iterations"])
-            for slot, by_key in state["slots"].items():
-                for key, array in by_key.items():
-                    _put(group, f"slots/{slot}/{key}", array)
-
-    _write(path, "model", fill)
+        state = model.optimizer.get_state()
+        group = f.create_group("optimizer")
+        group.attrs["iterations"] = int(state["iterations"])
+        for slot, by_key in state["slots"].items():
+            for key, array in by_key.items():
+                _put(group, f"slots/{slot}/{key}", array)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -313,30 +338,56 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True):
         ModelFileNotFoundError: no file at ``path``.
         ModelFileError: anything else wrong with the file, named with the path and the reason.
     """
-    from .model import Sequential
-
     path, f = _open(path, ("model",))
     with f, _reading(path):
         _refuse_objects(f, path)
-        config = _json_attr(f, "model_config", path)
-        if (
-            not isinstance(config, dict)
-            or config.get("class_name") != "Sequential"
-            or not isinstance(config.get("config"), dict)
-        ):
-            raise ModelFileError(f"{path}: expected a Sequential model's configuration")
-        try:
-            model = Sequential.from_config(config["config"], custom_objects=custom_objects)
-        except (ValueError, TypeError, KeyError, AttributeError, MemoryError) as err:
-            raise ModelFileError(f"{path}: cannot rebuild the model: {err}") from err
-        if not model.built:
-            raise ModelFileError(f"{path}: the configuration has no input shape to build the model")
-        model.set_weights(_read_weights(f, model, path))
-        _restore_generators(model, _json_attr(f, "generator_states", path) or {}, path)
-        compile_config = _json_attr(f, "compile_config", path)
-        if compile and compile_config is not None:
-            _restore_training(model, compile_config, f, path)
+        return read_model_group(f, path, custom_objects, compile)
+
+
+def read_model_group(f: h5py.Group, path: Path, custom_objects=None, compile: bool = True):
+    """The model stored by ``write_model_group`` (the file's checks are the caller's)."""
+    from .model import Sequential
+
+    config = _json_attr(f, "model_config", path)
+    if (
+        not isinstance(config, dict)
+        or config.get("class_name") != "Sequential"
+        or not isinstance(config.get("config"), dict)
+    ):
+        raise ModelFileError(f"{path}: expected a Sequential model's configuration")
+    try:
+        model = Sequential.from_config(config["config"], custom_objects=custom_objects)
+    except (ValueError, TypeError, KeyError, AttributeError, MemoryError) as err:
+        raise ModelFileError(f"{path}: cannot rebuild the model: {err}") from err
+    if not model.built:
+        raise ModelFileError(f"{path}: the configuration has no input shape to build the model")
+    model.set_weights(_read_weights(f, model, path))
+    _restore_generators(model, _json_attr(f, "generator_states", path) or {}, path)
+    compile_config = _json_attr(f, "compile_config", path)
+    if compile and compile_config is not None:
+        _restore_training(model, compile_config, f, path)
     return model
+
+
+def write_checked_file(path, kind: str, fill) -> None:
+    """Write a minidl file of ``kind`` (header, checksum, atomic): ``fill(h5file)`` writes the
+    contents; the version and creation time are added."""
+
+    def stamped(f: h5py.File) -> None:
+        _stamp(f)
+        fill(f)
+
+    _write(path, kind, stamped)
+
+
+@contextlib.contextmanager
+def open_checked_file(path, kind: str):
+    """Yield ``(path, h5file)`` for a minidl file of ``kind`` after every check ``load_model``
+    makes (header, checksum, numbers and text only); failures become ModelFileError."""
+    path, f = _open(path, (kind,))
+    with f, _reading(path):
+        _refuse_objects(f, path)
+        yield path, f
 
 
 def _restore_generators(model, states: dict, path: Path) -> None:
