@@ -1,5 +1,20 @@
 """The ``minidl`` command.
 
+    minidl train wafer [--images N] [--epochs E] [--seed S] [--out DIR]
+
+generates synthetic wafers, tunes the classical detector and trains the patch CNN, compares both
+on held-out wafers (a table on stdout) and writes the models, ``metrics.json`` and pictures
+into DIR (minidl.detect.job).
+
+    minidl detect IMAGE... --model PATH [--out DIR]
+
+runs a saved detection pipeline on image files and writes annotated PNGs and a JSON of the
+detections.
+
+    minidl data wafer [--out FILE] [--images N] [--per-class K] [--seed S]
+
+writes a patch data set (defect and background patches) as HDF5.
+
     minidl train cat --model two-layer|l-layer [--iterations N] [--learning-rate LR] [--out DIR]
 
 trains the course's network on the cat/non-cat images, prints the cost every 100 iterations and
@@ -29,6 +44,16 @@ def _positive_int(text: str) -> int:
         ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, received {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {value}")
     return value
 
 
@@ -93,8 +118,71 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder with the .h5 files (default: $MINIDL_DATA, then ./data)",
     )
     cat.set_defaults(func=train_cat)
-    options = cat.format_help().split("options:", 1)[1]
-    train.epilog = "options of 'minidl train cat':" + options
+
+    wafer = jobs.add_parser(
+        "wafer",
+        help="the wafer defect detectors (the main job)",
+        description="Generate synthetic wafers, train the patch CNN and tune the classical "
+        "detector, compare them on held-out wafers and write models, metrics and pictures.",
+        formatter_class=fmt,
+    )
+    wafer.add_argument("--images", type=_positive_int, default=40, help="training wafers")
+    wafer.add_argument("--test-images", type=_positive_int, default=20, help="held-out wafers")
+    wafer.add_argument(
+        "--epochs", type=_positive_int, default=None, help="CNN epochs (default: the detector's)"
+    )
+    wafer.add_argument(
+        "--patches-per-class",
+        type=_positive_int,
+        default=None,
+        help="CNN training patches per class (default: the detector's)",
+    )
+    wafer.add_argument(
+        "--seed", type=_non_negative_int, default=0, help="seed of the data and training"
+    )
+    wafer.add_argument("--size", type=_positive_int, default=400, help="wafer image side in pixels")
+    wafer.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: runs/wafer-<timestamp>/)"
+    )
+    wafer.set_defaults(func=train_wafer)
+    train.epilog = "".join(
+        f"options of 'minidl train {name}':" + job.format_help().split("options:", 1)[1]
+        for name, job in (("wafer", wafer), ("cat", cat))
+    )
+
+    detect = commands.add_parser(
+        "detect",
+        help="find defects on wafer images with a saved pipeline",
+        description="Run a saved detection pipeline on image files (PNG, JPEG, TIFF, ... of any "
+        "size); write annotated PNGs and detections.json.",
+        formatter_class=fmt,
+    )
+    detect.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files")
+    detect.add_argument(
+        "--model", type=Path, required=True, help="a pipeline saved by 'minidl train wafer'"
+    )
+    detect.add_argument("--out", type=Path, default=Path("detections"), help="output folder")
+    detect.set_defaults(func=detect_images)
+
+    data = commands.add_parser(
+        "data", help="generate data sets", description="Generate data sets.", formatter_class=fmt
+    )
+    sets = data.add_subparsers(dest="dataset", metavar="DATASET", required=True)
+    patches = sets.add_parser(
+        "wafer",
+        help="wafer defect patches",
+        description="Write a wafer patch data set (HDF5).",
+        formatter_class=fmt,
+    )
+    patches.add_argument(
+        "--out", type=Path, default=Path("data/wafer_patches.h5"), help="output file"
+    )
+    patches.add_argument(
+        "--images", type=_positive_int, default=40, help="wafers to cut patches from"
+    )
+    patches.add_argument("--per-class", type=_positive_int, default=500, help="patches per class")
+    patches.add_argument("--seed", type=_non_negative_int, default=0, help="seed")
+    patches.set_defaults(func=data_wafer)
     return parser
 
 
@@ -184,14 +272,102 @@ def train_cat(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare_out(out: Path) -> bool:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        print(f"minidl: cannot use {out} as the output folder: {err.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
+def train_wafer(args: argparse.Namespace) -> int:
+    from .detect.job import train_wafer as job
+
+    out = args.out if args.out is not None else _default_out("wafer")
+    if not _prepare_out(out):  # before training, so that a bad --out never costs a finished run
+        return 2
+    job(
+        out,
+        n_images=args.images,
+        n_test=args.test_images,
+        epochs=args.epochs,
+        seed=args.seed,
+        image_size=(args.size, args.size),
+        patches_per_class=args.patches_per_class,
+    )
+    return 0
+
+
+def _grey_image(path: Path):
+    """An image file as uint8 grey (H, W), or ValueError naming the file."""
+    import numpy as np
+
+    from .data.images import load_rgb
+
+    rgb = load_rgb(path, where="minidl detect")
+    return np.round(rgb @ np.array([0.299, 0.587, 0.114])).clip(0, 255).astype(np.uint8)
+
+
+def detect_images(args: argparse.Namespace) -> int:
+    import matplotlib.pyplot as plt
+
+    from .detect.figures import detections as draw
+    from .detect.pipeline import DefectDetectionPipeline
+    from .io import write_json
+    from .plot import save_png
+
+    try:
+        images = [_grey_image(path) for path in args.images]
+    except (FileNotFoundError, ValueError) as err:
+        print(f"minidl: {err}", file=sys.stderr)
+        return 2
+    pipeline = DefectDetectionPipeline.load(args.model)
+    if not _prepare_out(args.out):
+        return 2
+    found = pipeline.predict(images)
+    report = []
+    for path, image, items in zip(args.images, images, found, strict=True):
+        name = f"{path.stem}_detections.png"
+        fig = draw(image, [], items, title=f"{path.name}: {len(items)} defect(s)")
+        save_png(fig, args.out / name)
+        plt.close(fig)
+        report.append({"image": str(path), "detections": items, "picture": name})
+        print(
+            f"{path}: {len(items)} defect(s)"
+            + "".join(f"\n  {d['class']:<9} score {d['score']:.2f} box {d['bbox']}" for d in items)
+        )
+    write_json(
+        args.out / "detections.json",
+        {"model": str(args.model), "backend": pipeline.backend, "images": report},
+    )
+    print(f"Wrote {len(report)} picture(s) and detections.json to {args.out}")
+    return 0
+
+
+def data_wafer(args: argparse.Namespace) -> int:
+    from .data.patches import make_patch_dataset, save_patch_dataset
+    from .data.wafer import generate_wafers
+
+    images, annotations = generate_wafers(args.images, seed=args.seed)
+    x, y = make_patch_dataset(images, annotations, per_class=args.per_class, seed=args.seed)
+    try:
+        save_patch_dataset(args.out, x, y, {"wafers": args.images, "seed": args.seed})
+    except OSError as err:
+        print(f"minidl: cannot write {args.out}: {err}", file=sys.stderr)
+        return 2
+    print(f"Wrote {len(x)} patches of {x.shape[1]}x{x.shape[2]} to {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``minidl`` console script; returns the exit status."""
-    from .errors import DataFileError, DataNotFoundError
+    from .errors import DataFileError, DataNotFoundError, ModelFileError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataNotFoundError, DataFileError) as err:
+    except (DataNotFoundError, DataFileError, ModelFileError) as err:
         print(f"minidl: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

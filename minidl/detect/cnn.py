@@ -1,0 +1,960 @@
+"""The learned wafer defect detector: a patch classifier run fully convolutionally over the wafer.
+
+Training. ``make_patch_dataset`` cuts 32x32 patches from the training wafers: background (plain
+wafer, die streets, rim, notch) and the three defect classes. A small CNN learns to name the
+patch. Flips and quarter turns of the patches (a wafer has no preferred side) multiply the data.
+
+Inference, the point of this module. Classifying every 32x32 window of a 400x400 wafer one by one
+(``sliding_window_predict``) repeats almost all the work: windows 4 px apart share 7/8 of their
+pixels, and every convolution over the shared pixels is computed again for each window. A
+network made of convolutions and poolings computes the same numbers for all windows at once when
+it is simply run over the whole image:
+
+    * a 'valid' convolution or pooling takes any image size; on the image, each output pixel is
+      exactly the one it would be in every window that contains it (no padding means nothing in
+      a window's output depends on where the window ends);
+    * the head must be convolutional too. Here it is a Conv2D whose kernel is as large as the
+      feature map left of a patch (4x4x64 -> 4 classes): a Dense layer over that map, written as
+      a convolution. A Keras-style head Flatten + Dense(units) over an (h, w, C) map is the same
+      thing: Flatten orders the numbers (row, column, channel) in C order, so the Dense kernel
+      (h*w*C, units) reshaped to (h, w, C, units) is a Conv2D kernel giving exactly the same
+      sums. Later Dense layers become 1x1 convolutions; global pooling becomes a pooling whose
+      window is the patch's feature map.
+
+``fully_convolutional(model, input_shape)`` does that recast. On an H x W image its output is a
+class-probability map (softmax acts on the last axis, per cell): cell (i, j) holds what the patch
+model says about the window whose top-left corner is (i * S, j * S), where S is the network's
+total stride (the product of the conv and pool strides; 2 * 2 = 4 here). The map has
+(H - P) // S + 1 rows (P the patch size); a window at a position that is not a multiple of S
+(a stride finer than S) is reached by running the network on shifted copies of the image and
+interleaving the maps ("shift and stitch").
+
+From map to boxes (``CNNDetector.predict``). The image is padded by P // 4 px (mirrored), so
+that windows centred near the border exist; cell (i, j) is then the window whose top-left is
+(i * stride - P // 4, j * stride - P // 4) in image coordinates, and whose defect pixels were
+taught to lie in its central P/2 x P/2 square (the patches are centred on a defect pixel, moved
+by up to P // 4). A cell is a defect cell when P(background) < 1 - cell_threshold; connected
+groups of defect cells (``scipy.ndimage.label``) are the candidate defects. Each takes the class
+with the largest summed probability over its cells, and the score is the mean of that class's
+probability over its cells. The cells only place a defect to within a few pixels, while a
+particle is 2-10 px across, so the box is refined on the image: inside the union of the cells'
+central squares, the local contrast |image - median of the 15x15 neighbourhood| (large for
+a thin line or a small blob, ~0 on plain wafer) is thresholded at ``box_fraction`` of its peak,
+and the box is drawn tight around those pixels (half-open, like the generator's). Last,
+non-maximum suppression across classes drops a box overlapping a better-scored one by more than
+``nms_iou``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from .. import callbacks as callbacks_module
+from .. import layers as L
+from .. import optimizers
+from ..data.patches import make_patch_dataset
+from ..data.wafer import CLASS_NAMES, wafer_mask
+from ..model import Sequential
+from ..ops.conv import normalize_padding
+from ..random import as_generator
+
+__all__ = [
+    "CNNDetector",
+    "fully_convolutional",
+    "network_stride",
+    "non_max_suppression",
+    "sliding_window_predict",
+]
+
+_SPATIAL = (L.Conv2D, L.MaxPooling2D, L.AveragePooling2D)
+_ELEMENTWISE = (L.Activation, L.BatchNormalization)  # Activation covers ReLU, Softmax, ...
+_UNSUPPORTED = (L.Conv2DTranspose, L.UpSampling2D, L.Reshape, L.Composite)
+_MINING_AT = 0.5
+_MIN_PITCH = 5
+_MIN_PERIODICITY = 0.3
+_SEED_SIGMAS = 5.0
+_GROW_SIGMAS = 3.0
+_MIN_PIXELS = 3
+_GROW = 24
+_HALF = 0.5
+_GATE = 4
+_EDGE = 11
+_LOW = 1.0
+_SCORE = "mean"
+
+
+def _score(p, c):
+    if _SCORE == "mean":
+        return p[:, c].mean()
+    if _SCORE == "max":
+        return p[:, c].max()
+    return np.sort(p[:, c])[
+        -3:
+    ].mean()  # the share of the epochs trained before hard negatives are mined
+
+
+# --------------------------------------------------------------------------- the recast
+
+
+def _patch_shape(model: Sequential, where: str) -> tuple[int, int, int]:
+    if not isinstance(model, Sequential):
+        raise TypeError(
+            f"{where}: expected a minidl Sequential model, received {type(model).__name__}"
+        )
+    shape = model.input_shape if model.built else None
+    if shape is None or len(shape) != 4 or None in shape[1:]:
+        raise ValueError(
+            f"{where}: expected a built model for image patches (N, P, P, C), received input "
+            f"shape {shape}"
+        )
+    return tuple(int(d) for d in shape[1:])
+
+
+def _check_spatial(layer: L.Layer, shape: tuple, where: str) -> None:
+    """Refuse padding: a padded layer sees zeros at a window's edge but image pixels in the
+    whole image, so the two would disagree near every window's border."""
+    if isinstance(layer, L.Conv2D):
+        kernel, strides, dilation = layer.kernel_size, layer.strides, layer.dilation_rate
+    else:
+        kernel, strides, dilation = layer.pool_size, layer.strides, (1, 1)
+    pads = normalize_padding(layer.padding, kernel, strides, dilation, shape[1:3], where)
+    same_may_pad = isinstance(layer.padding, str) and layer.padding.lower() == "same"
+    if any(pads[0] + pads[1]) or (same_may_pad and (max(kernel) > 1 or max(strides) > 1)):
+        raise ValueError(
+            f"{where}: layer '{layer.name}' pads its input (padding={layer.padding!r}); only "
+            f"'valid' layers compute the same numbers on a window and on the whole image"
+        )
+
+
+def _copy(layer: L.Layer) -> L.Layer:
+    return L.deserialize(L.serialize(layer))
+
+
+def _as_conv(dense: L.Dense, kernel_hw: tuple[int, int], name: str) -> L.Conv2D:
+    return L.Conv2D(
+        dense.units,
+        kernel_hw,
+        activation=dense.activation,
+        use_bias=dense.use_bias,
+        dtype=dense.dtype.name,
+        name=name,
+    )
+
+
+def fully_convolutional(model: Sequential, input_shape: Sequence[int]) -> Sequential:
+    """The patch classifier recast to run over a whole image in one pass.
+
+    Convolutions, poolings, batch normalization and activations are copied as they are;
+    Dropout is left out (it does nothing at inference). A head that fixes the input size is
+    rewritten as convolutions with the same weights:
+
+        Flatten + Dense(units) on an (h, w, C) map  ->  Conv2D(units, (h, w)), kernel
+                                                        W.reshape(h, w, C, units)
+        Dense(units) on a vector                     ->  Conv2D(units, 1)
+        GlobalAverage/MaxPooling2D on an (h, w, C) map  ->  Average/MaxPooling2D((h, w), strides=1)
+        Flatten of a 1x1 map                         ->  dropped (nothing to flatten)
+
+    The weights are copied, so training the patch model later does not change the recast.
+
+    Args:
+        model: a built Sequential patch classifier with input (P, P, C) and output (N, K).
+        input_shape: (H, W, C) (or (N, H, W, C)) of the images the new model will take, each side
+            at least P.
+
+    Returns:
+        A Sequential with input (H, W, C) and output (N, H_out, W_out, K), where
+        ``H_out = (H - P) // S + 1`` (likewise W_out) and S = ``network_stride(model)``. Cell (i, j)
+        equals ``model`` on the window ``x[:, i*S : i*S + P, j*S : j*S + P]``; on a P x P input
+        the output is ``model``'s, shaped (N, 1, 1, K).
+
+    Raises:
+        TypeError: ``model`` is not a Sequential, or holds a layer with no convolutional twin
+            (Reshape, Residual, UpSampling2D, ...).
+        ValueError: the model is not built for (P, P, C) patches, a layer pads its input, the
+            head is not one of the forms above, or ``input_shape`` is smaller than a patch or has
+            another number of channels.
+
+    Example:
+        >>> fcn = fully_convolutional(patch_model, (400, 400, 1))
+        >>> probs = fcn.predict(image[None, :, :, None])[0]    # (93, 93, 4) for P=32, S=4
+    """
+    where = "fully_convolutional"
+    P_h, P_w, C = _patch_shape(model, where)
+    shape_in = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
+    if shape_in is not None and len(shape_in) == 4:
+        shape_in = shape_in[1:]
+    ok = shape_in is not None and len(shape_in) == 3
+    ok = ok and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in shape_in)
+    if not ok or shape_in[0] < P_h or shape_in[1] < P_w or shape_in[2] != C:
+        raise ValueError(
+            f"{where}: expected input_shape (H, W, {C}) with H >= {P_h} and W >= {P_w} (the "
+            f"patch model's input), received {input_shape!r}"
+        )
+    pairs: list[tuple[L.Layer | None, L.Layer]] = []  # (source of the weights, new layer)
+    shape = (None, P_h, P_w, C)  # what the layer receives in the patch model
+    flat_from = None  # the (h, w, C) map a Flatten has just flattened, if any
+    for layer in model.layers:
+        out = tuple(layer.output_shape(shape))
+        if isinstance(layer, L.Dropout):
+            pass
+        elif isinstance(layer, _UNSUPPORTED) or isinstance(layer, L.Add):
+            raise TypeError(
+                f"{where}: layer '{layer.name}' ({type(layer).__name__}) has no convolutional "
+                f"twin; expected Conv2D, pooling, BatchNormalization, activations, Dropout, "
+                f"Flatten and Dense"
+            )
+        elif isinstance(layer, _SPATIAL):
+            _check_spatial(layer, shape, where)
+            pairs.append((layer, _copy(layer)))
+        elif isinstance(layer, (L.GlobalAveragePooling2D, L.GlobalMaxPooling2D)):
+            pool = L.AveragePooling2D if isinstance(layer, L.GlobalAveragePooling2D) else None
+            pool = pool or L.MaxPooling2D
+            pairs.append((None, pool(tuple(shape[1:3]), strides=1, name=layer.name)))
+        elif isinstance(layer, L.Flatten):
+            if len(shape) != 4:
+                raise ValueError(f"{where}: Flatten '{layer.name}' expects images, got {shape}")
+            flat_from = tuple(shape[1:])
+            shape = out
+            continue
+        elif isinstance(layer, L.Dense):
+            hw = flat_from[:2] if flat_from is not None else (1, 1)
+            pairs.append((layer, _as_conv(layer, hw, layer.name)))
+        elif isinstance(layer, L.Softmax) and len(shape) == 2 and layer.axis in (-1, 1):
+            pairs.append((None, L.Softmax(axis=-1, name=layer.name)))
+        elif isinstance(layer, L.BatchNormalization) and len(shape) == 2:
+            config = {**layer.get_config(), "axis": -1}  # the feature axis is last in both
+            pairs.append((layer, L.BatchNormalization.from_config(config)))
+        elif isinstance(layer, _ELEMENTWISE):
+            pairs.append((layer, _copy(layer)))
+        else:
+            raise TypeError(
+                f"{where}: layer '{layer.name}' ({type(layer).__name__}) has no convolutional "
+                f"twin in minidl"
+            )
+        if flat_from is not None and flat_from[:2] != (1, 1) and not isinstance(layer, L.Dense):
+            raise ValueError(
+                f"{where}: Flatten of an {flat_from} map must be followed by a Dense layer, "
+                f"found '{layer.name}' ({type(layer).__name__})"
+            )
+        flat_from = None
+        shape = out
+    if flat_from is not None and flat_from[:2] != (1, 1):
+        raise ValueError(f"{where}: the model ends with a Flatten of an {flat_from} map")
+    if len(shape) != 2:
+        raise ValueError(
+            f"{where}: expected a classifier with output (N, K), received output {shape}"
+        )
+
+    fcn = Sequential([L.Input(shape=shape_in)] + [new for _, new in pairs], name="fully_conv")
+    for source, new in pairs:
+        if source is None:
+            continue
+        for key, value in source.params.items():
+            new.params[key][...] = value.reshape(new.params[key].shape)
+        for key, value in source.buffers.items():
+            new.buffers[key][...] = value
+    return fcn
+
+
+def network_stride(model: Sequential) -> int:
+    """The total stride S: input pixels between neighbouring cells of the probability map, the
+    product of the strides of the Conv2D and pooling layers (square strides only)."""
+    S = 1
+    for layer in model.layers:
+        if isinstance(layer, _SPATIAL):
+            if layer.strides[0] != layer.strides[1]:
+                raise ValueError(
+                    f"network_stride: layer '{layer.name}' has unequal strides {layer.strides}"
+                )
+            S *= int(layer.strides[0])
+    return S
+
+
+def _as_image(image: object, channels: int, where: str) -> np.ndarray:
+    """(H, W) or (H, W, C) -> float (H, W, C)."""
+    if (
+        not isinstance(image, np.ndarray)
+        or image.ndim not in (2, 3)
+        or image.dtype.kind not in "uif"
+    ):
+        raise ValueError(
+            f"{where}: expected an image as a numeric array (H, W) or (H, W, {channels}), "
+            f"received {getattr(image, 'shape', type(image).__name__)}"
+        )
+    image = image[:, :, None] if image.ndim == 2 else image
+    if image.shape[2] != channels:
+        raise ValueError(
+            f"{where}: expected {channels} channel(s), received image of shape {image.shape}"
+        )
+    return image if image.dtype.kind == "f" else image.astype(np.float32)
+
+
+def _check_stride(stride: object, where: str) -> int:
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"{where}: expected stride as a positive int, received {stride!r}")
+    return int(stride)
+
+
+def sliding_window_predict(
+    model: Sequential, image: np.ndarray, stride: int, batch_size: int = 256
+) -> np.ndarray:
+    """The slow reference: cut every P x P window and classify each with the patch model.
+
+    Window (i, j) has its top-left corner at (i * stride, j * stride). The windows are views
+    into the image (no copying until a batch is formed) and go through ``model.predict`` in
+    batches of ``batch_size`` (1 classifies them literally one at a time).
+
+    Args:
+        model: the patch classifier, input (P, P, C), output (N, K).
+        image: (H, W) or (H, W, C), in the units the model was trained on, H and W >= P.
+        stride: pixels between neighbouring windows, >= 1.
+        batch_size: windows per forward pass (default 256).
+
+    Returns:
+        float array (n_rows, n_cols, K), n_rows = (H - P) // stride + 1 (likewise n_cols).
+
+    Raises:
+        TypeError, ValueError: a bad model, image, stride or batch size.
+    """
+    where = "sliding_window_predict"
+    P_h, P_w, C = _patch_shape(model, where)
+    image = _as_image(image, C, where)
+    stride = _check_stride(stride, where)
+    H, W = image.shape[:2]
+    if H < P_h or W < P_w:
+        raise ValueError(f"{where}: the image {H}x{W} is smaller than a {P_h}x{P_w} patch")
+    windows = np.lib.stride_tricks.sliding_window_view(image, (P_h, P_w), axis=(0, 1))
+    windows = windows[::stride, ::stride]  # (rows, cols, C, P, P)
+    rows, cols = windows.shape[:2]
+    flat = windows.reshape(rows * cols, C, P_h, P_w)
+    out = [
+        model.predict(np.moveaxis(flat[k : k + batch_size], 1, -1), verbose=0)
+        for k in range(0, len(flat), batch_size)
+    ]
+    probs = np.concatenate(out, axis=0)
+    if probs.ndim != 2:
+        raise ValueError(f"{where}: expected model outputs (N, K), received {probs.shape[1:]}")
+    return probs.reshape(rows, cols, -1)
+
+
+# --------------------------------------------------------------------------- boxes
+
+
+def _iou_one_to_many(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    w = np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])
+    h = np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])
+    inter = np.maximum(w, 0) * np.maximum(h, 0)
+    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
+    return inter / (area(box) + area(boxes) - inter)
+
+
+def non_max_suppression(detections: Sequence[dict], iou_threshold: float) -> list[dict]:
+    """Greedy NMS across classes: keep the best-scored box, drop every box overlapping it by
+    IoU > ``iou_threshold``, repeat with the best remaining one.
+
+    Args:
+        detections: dicts with 'bbox' [x1, y1, x2, y2] (half-open, x2 > x1, y2 > y1), 'score'.
+        iou_threshold: in [0, 1].
+
+    Returns:
+        The kept detections (the same dicts), best score first; ties keep the input order.
+    """
+    if not 0.0 <= iou_threshold <= 1.0:
+        raise ValueError(
+            f"non_max_suppression: expected iou_threshold in [0, 1], received {iou_threshold!r}"
+        )
+    if not detections:
+        return []
+    order = sorted(range(len(detections)), key=lambda k: -detections[k]["score"])
+    boxes = np.array([detections[k]["bbox"] for k in order], dtype=np.float64)
+    alive = np.ones(len(order), bool)
+    kept = []
+    for n in range(len(order)):
+        if not alive[n]:
+            continue
+        kept.append(detections[order[n]])
+        alive[n + 1 :] &= _iou_one_to_many(boxes[n], boxes[n + 1 :]) <= iou_threshold
+    return kept
+
+
+def _central_union(cells: np.ndarray, origin: int, stride: int, P: int, shape: tuple) -> tuple:
+    """The image area covered by the central P/2 x P/2 squares of the given cells (rows of
+    (i, j)): a bool mask and its top-left corner (y0, x0) in the image."""
+    tops = cells * stride + origin + P // 4  # central square of cell (i, j): [top, top + P/2)
+    y0, x0 = np.maximum(tops.min(axis=0), 0)
+    y1, x1 = np.minimum(tops.max(axis=0) + P // 2, shape)
+    mask = np.zeros((max(y1 - y0, 0), max(x1 - x0, 0)), bool)
+    for ty, tx in tops:
+        mask[max(ty - y0, 0) : ty - y0 + P // 2, max(tx - x0, 0) : tx - x0 + P // 2] = True
+    return mask, (int(y0), int(x0))
+
+
+def _period(profile: np.ndarray, longest: int) -> tuple[int, float]:
+    """The repeat length of a 1-D profile: the first autocorrelation peak reaching 70% of the
+    highest one (a multiple of the period correlates as well), and how strong it is (0..1)."""
+    p = profile - ndimage.uniform_filter1d(profile, 61, mode="nearest")  # drop the shading
+    p = p - p.mean()
+    lags = np.arange(1, min(longest, len(p) // 2) + 1)
+    ac = np.array([np.dot(p[:-k], p[k:]) / (len(p) - k) for k in lags]) / max(p.var(), 1e-9)
+    ok = lags >= _MIN_PITCH
+    if not ok.any():
+        return 0, 0.0
+    best = ac[ok].max()
+    for k in lags[ok][1:-1]:
+        if ac[k - 1] >= 0.7 * best and ac[k - 1] >= ac[k - 2] and ac[k - 1] >= ac[k]:
+            return int(k), float(ac[k - 1])
+    k = int(lags[ok][np.argmax(ac[ok])])
+    return k, float(best)
+
+
+def _die_residual(image: np.ndarray, wafer: np.ndarray) -> np.ndarray | None:
+    """image - (the same place in the neighbouring dies): die-to-die comparison.
+
+    The dies repeat with a pitch (px, py), found from the autocorrelation of the wafer's mean
+    column and row profiles. The reference for a pixel is the median of the four pixels one
+    pitch away (left, right, up, down): a defect is rarely repeated there, while the die
+    pattern, the streets and the slow shading are, so the residual is the defects plus noise.
+    Returns None when no clear pitch is found (the caller then uses ``_top_hat``).
+    """
+    ys, xs = np.nonzero(wafer)
+    if len(ys) < 100:
+        return None
+    cy, cx, R = int(ys.mean()), int(xs.mean()), int(np.sqrt(len(ys) / np.pi))
+    near, far = R // 2, int(0.7 * R)
+    cols = image[max(cy - near, 0) : cy + near, max(cx - far, 0) : cx + far].mean(axis=0)
+    rows = image[max(cy - far, 0) : cy + far, max(cx - near, 0) : cx + near].mean(axis=1)
+    (px, qx), (py, qy) = _period(cols, R // 2), _period(rows, R // 2)
+    if min(qx, qy) < _MIN_PERIODICITY:
+        return None
+    f = np.where(wafer, image, np.nan).astype(np.float32)
+    H, W = f.shape
+    left, right, up, down = (np.full((H, W), np.nan, np.float32) for _ in range(4))
+    left[:, px:], right[:, :-px] = f[:, :-px], f[:, px:]
+    up[py:], down[:-py] = f[:-py], f[py:]
+    left, right = np.where(np.isnan(left), right, left), np.where(np.isnan(right), left, right)
+    up, down = np.where(np.isnan(up), down, up), np.where(np.isnan(down), up, down)
+    pair_x, pair_y = np.isnan(left), np.isnan(up)
+    left, right = np.where(pair_x, up, left), np.where(pair_x, down, right)
+    up, down = np.where(pair_y, left, up), np.where(pair_y, right, down)
+    four = np.stack([left, right, up, down])
+    median = (four.sum(0) - four.max(0) - four.min(0)) / 2  # median of four: the middle two
+    return np.where(wafer & np.isfinite(median), image - median, 0.0).astype(np.float32)
+
+
+def _top_hat(image: np.ndarray, size: int = 13) -> np.ndarray:
+    """Local contrast, when the dies give no reference: the white top-hat (image - opening) or
+    the black one (closing - image), with the sign of the stronger. A line or blob narrower than
+    ``size`` vanishes from the opening or the closing, so it keeps its full contrast."""
+    white = image - ndimage.grey_opening(image, size=(size, size))
+    black = ndimage.grey_closing(image, size=(size, size)) - image
+    return np.where(white >= black, white, -black).astype(np.float32)
+
+
+def _defects_near(residual, mask, corner, sigma, grow):
+    """The defects the residual shows around one region of defect cells.
+
+    Seeds: pixels inside ``mask`` (the region's central squares, top-left at ``corner``) with
+    |residual| >= 5 noise sigmas. Each seed grows through connected pixels above 3 sigmas
+    (hysteresis: a line's faint ends stay joined to its strong middle), at most ``grow`` px
+    beyond the mask, so a line the cells found only in pieces is recovered whole. Each connected
+    piece is one defect (two defects in one region come apart again). Its box holds the
+    pixels reaching half their neighbourhood's peak (half maximum: the blur's fringe is left
+    out, which matters for a particle 2-3 px across).
+
+    Returns:
+        A list of (box, pixels): box [x1, y1, x2, y2] half-open in the image, pixels a bool
+        array over the mask's window marking the piece (for the class vote).
+    """
+    y0, x0 = corner
+    h, w = mask.shape
+    Y0, X0 = max(y0 - grow, 0), max(x0 - grow, 0)
+    Y1, X1 = min(y0 + h + grow, residual.shape[0]), min(x0 + w + grow, residual.shape[1])
+    r = np.abs(residual[Y0:Y1, X0:X1])
+    inside = np.zeros(r.shape, bool)
+    inside[y0 - Y0 : y0 - Y0 + h, x0 - X0 : x0 - X0 + w] = mask
+    seeds = inside & (r >= _SEED_SIGMAS * sigma)
+    if not seeds.any():
+        return []
+    near = ndimage.binary_dilation(inside, iterations=grow) if grow else inside
+    labels, _ = ndimage.label(near & (r >= _GROW_SIGMAS * sigma), np.ones((3, 3), bool))
+    half = r >= _HALF * ndimage.maximum_filter(r, size=5)
+    found = []
+    for k in np.unique(labels[seeds]):
+        piece = labels == k
+        core = piece & half
+        if piece.sum() < _MIN_PIXELS or not core.any():
+            continue
+        ys, xs = np.nonzero(core)
+        box = [
+            int(xs.min() + X0),
+            int(ys.min() + Y0),
+            int(xs.max() + X0 + 1),
+            int(ys.max() + Y0 + 1),
+        ]
+        found.append((box, piece[y0 - Y0 : y0 - Y0 + h, x0 - X0 : x0 - X0 + w]))
+    return found
+
+
+class _DihedralFlow:
+    """Training batches, reshuffled every pass, each patch turned by a random multiple of 90
+    degrees and mirrored with probability 1/2: the 8 symmetries of the square, under which a
+    wafer patch is as plausible as before (exact, no interpolation)."""
+
+    def __init__(self, x, y, batch_size: int, symmetries: bool, rng: np.random.Generator) -> None:
+        self.x, self.y, self.batch_size, self.symmetries = x, y, batch_size, symmetries
+        self.rng = np.random.default_rng(rng.integers(2**63))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __iter__(self):
+        order = self.rng.permutation(len(self.x))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            xb = self.x[rows].copy()
+            if not self.symmetries:
+                yield xb, self.y[rows]
+                continue
+            symmetry = self.rng.integers(8, size=len(rows))
+            for s in range(8):
+                pick = symmetry == s
+                if pick.any():
+                    turned = np.rot90(xb[pick], s % 4, axes=(1, 2))
+                    xb[pick] = turned[:, :, ::-1] if s >= 4 else turned
+            yield xb, self.y[rows]
+
+
+def _check_images(images: object, where: str) -> list[np.ndarray]:
+    """A list of 2-D grey images (uint8, or floats in [0, 255])."""
+    if isinstance(images, np.ndarray) and images.ndim == 3:
+        images = list(images)
+    ok = isinstance(images, (list, tuple)) and len(images) > 0
+    if ok:
+        for i, image in enumerate(images):
+            if (
+                not isinstance(image, np.ndarray)
+                or image.ndim != 2
+                or image.dtype.kind not in "uif"
+            ):
+                raise ValueError(
+                    f"{where}: expected image {i} as a 2-D grey image (H, W), received "
+                    f"{getattr(image, 'shape', type(image).__name__)}"
+                )
+    else:
+        raise ValueError(
+            f"{where}: expected a non-empty list of grey images (H, W) or an (N, H, W) array, "
+            f"received {getattr(images, 'shape', type(images).__name__)}"
+        )
+    return list(images)
+
+
+def _as_uint8(images: list[np.ndarray], where: str) -> np.ndarray:
+    if len({image.shape for image in images}) != 1:
+        raise ValueError(f"{where}: expected images of one size, received several sizes")
+    stack = np.stack(images)
+    if stack.dtype == np.uint8:
+        return stack
+    return np.clip(np.rint(stack), 0, 255).astype(np.uint8)
+
+
+def _positive_int(value: object, name: str, where: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{where}: expected {name} as an int >= {minimum}, received {value!r}")
+    return int(value)
+
+
+def _unit(value: object, name: str, where: str) -> float:
+    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    if not ok or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{where}: expected {name} in [0, 1], received {value!r}")
+    return float(value)
+
+
+class CNNDetector:
+    """Wafer defect detector: a patch CNN run fully convolutionally, then boxes (module docstring).
+
+    Args:
+        patch_size: side P of the training patches and of the window each map cell sees
+            (default 32, at least 22 for this network).
+        stride: pixels between neighbouring windows at inference (default 4, the network's own
+            stride: one pass). A divisor of 4 (2, 1) runs 4 or 16 shifted passes and interleaves
+            them; a multiple of 4 keeps every (stride / 4)-th cell.
+        score_threshold: detections scoring below it are dropped (default 0.5).
+        nms_iou: non-maximum suppression drops a box overlapping a better one by more (0.3).
+        epochs: training passes over the patches (default 15).
+        batch_size: patches per training step (default 64).
+        per_class: training patches per class, cut by ``make_patch_dataset`` (default 1500).
+        learning_rate: Adam's initial step, decayed along a half cosine to 5% (default 3e-3).
+        augment: train on random flips and quarter turns of the patches (default True).
+        hard_negatives: after half the epochs, this many defect-free windows of the training
+            wafers that the network calls defects are added as background (bootstrapping; see
+            ``_hard_negatives``); 0 turns it off. Default None: per_class // 2.
+        filters: channels of the four convolutions (default (16, 16, 32, 64)).
+        cell_threshold: a map cell is part of a defect when 1 - P(background) >= it (0.5).
+        box_fraction: a pixel belongs to the refined box when its local contrast reaches this
+            fraction of the region's peak (default 0.5).
+        seed: int, Generator or None (from ``minidl.seed``): the patches, initial weights,
+            dropout and batch order. The same int seed gives the same model and detections.
+
+    Attributes:
+        model: the trained patch classifier (a Sequential), None before ``fit``.
+
+    Example:
+        >>> detector = CNNDetector(seed=0)
+        >>> detector.fit(train_images, train_annotations, verbose=2)
+        >>> detector.predict(test_images)[0][:1]
+        [{'bbox': [212, 87, 219, 93], 'class': 'particle', 'score': 0.98}]
+    """
+
+    def __init__(
+        self,
+        patch_size: int = 32,
+        stride: int = 4,
+        score_threshold: float = 0.5,
+        nms_iou: float = 0.3,
+        epochs: int = 15,
+        batch_size: int = 64,
+        per_class: int = 1500,
+        learning_rate: float = 3e-3,
+        augment: bool = True,
+        hard_negatives: int | None = None,
+        filters: Sequence[int] = (16, 16, 32, 64),
+        cell_threshold: float = 0.5,
+        box_fraction: float = 0.5,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        where = "CNNDetector"
+        self.patch_size = _positive_int(patch_size, "patch_size", where, 22)
+        self.stride = _check_stride(stride, where)
+        self.score_threshold = _unit(score_threshold, "score_threshold", where)
+        self.nms_iou = _unit(nms_iou, "nms_iou", where)
+        self.epochs = _positive_int(epochs, "epochs", where)
+        self.batch_size = _positive_int(batch_size, "batch_size", where)
+        self.per_class = _positive_int(per_class, "per_class", where)
+        lr_ok = isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool)
+        if not lr_ok or not 0 < learning_rate < 1:
+            raise ValueError(
+                f"{where}: expected learning_rate in (0, 1), received {learning_rate!r}"
+            )
+        self.learning_rate = float(learning_rate)
+        if not isinstance(augment, (bool, np.bool_)):
+            raise TypeError(f"{where}: expected augment as True or False, received {augment!r}")
+        self.augment = bool(augment)
+        if hard_negatives is None:
+            hard_negatives = self.per_class // 2
+        self.hard_negatives = _positive_int(hard_negatives, "hard_negatives", where, 0)
+        if not isinstance(filters, (list, tuple)) or len(filters) != 4:
+            raise ValueError(f"{where}: expected filters as 4 ints, received {filters!r}")
+        self.filters = tuple(_positive_int(f, "filters", where) for f in filters)
+        self.cell_threshold = _unit(cell_threshold, "cell_threshold", where)
+        self.box_fraction = _unit(box_fraction, "box_fraction", where)
+        if seed is not None and not isinstance(seed, np.random.Generator):
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise TypeError(
+                    f"{where}: expected seed as a non-negative int, a Generator or None, "
+                    f"received {seed!r}"
+                )
+        self.seed = seed
+        self.model: Sequential | None = None
+        self._fcns: dict[tuple, Sequential] = {}
+
+    def __repr__(self) -> str:
+        state = "trained" if self.model is not None else "not trained"
+        return f"<CNNDetector patch_size={self.patch_size} stride={self.stride}, {state}>"
+
+    # -- the network ---------------------------------------------------------------------------
+    def build_model(self, seed: int | np.random.Generator | None = None) -> Sequential:
+        """The patch classifier: (P, P, 1) in [0, 1] -> 4 class probabilities, convolutions only.
+
+            BatchNormalization        the input standardised (wafers differ in brightness)
+            Conv2D(16, 3) relu x2     edges and thin lines           32 -> 30 -> 28
+            MaxPooling2D(2)                                          -> 14
+            Conv2D(32, 3) relu                                       -> 12
+            MaxPooling2D(2)                                          -> 6
+            Conv2D(64, 3) relu                                       -> 4
+            Dropout(0.3)
+            Conv2D(4, 4) softmax      the head: a Dense over the 4x4x64 map, as a convolution
+            Flatten                   (N, 1, 1, 4) -> (N, 4)
+
+        Every layer is 'valid' (no padding) and float32, so the network runs on a whole wafer
+        (``fully_convolutional``) with total stride 4. Widths come from ``filters``.
+        """
+        rng = as_generator(self.seed if seed is None else seed, "CNNDetector.build_model")
+        f1, f2, f3, f4 = self.filters
+        conv = dict(activation="relu", kernel_initializer="he_normal", dtype="float32")
+        P = self.patch_size
+        body = [
+            L.BatchNormalization(momentum=0.9, dtype="float32"),
+            L.Conv2D(f1, 3, seed=rng, **conv),
+            L.Conv2D(f2, 3, seed=rng, **conv),
+            L.MaxPooling2D(2),
+            L.Conv2D(f3, 3, seed=rng, **conv),
+            L.MaxPooling2D(2),
+            L.Conv2D(f4, 3, seed=rng, **conv),
+            L.Dropout(0.3, seed=rng),
+        ]
+        h = (((P - 4) // 2 - 2) // 2) - 2  # the map a patch leaves: 4 for P = 32
+        head = L.Conv2D(len(CLASS_NAMES), h, activation="softmax", seed=rng, dtype="float32")
+        return Sequential([L.Input(shape=(P, P, 1)), *body, head, L.Flatten()], name="patch_cnn")
+
+    # -- training ------------------------------------------------------------------------------
+    def fit(
+        self,
+        images,
+        annotations: Sequence[Sequence[dict]],
+        epochs: int | None = None,
+        verbose: int = 0,
+        validation_images=None,
+        validation_annotations: Sequence[Sequence[dict]] | None = None,
+    ):
+        """Cut patches from the wafers and train the patch classifier (Adam, cross-entropy).
+
+        Args:
+            images: (N, H, W) uint8 array or a list of 2-D grey images of one size (floats are
+                read as 0..255 and rounded).
+            annotations: per image, dicts with 'class' and 'mask' (as ``generate_wafers`` gives).
+            epochs: overrides the constructor's ``epochs`` for this call.
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch (as ``Sequential.fit``).
+            validation_images, validation_annotations: other wafers; their patches
+                (``per_class // 4`` per class) are scored after every epoch (val_loss,
+                val_accuracy in the history).
+
+        Returns:
+            The ``History`` of ``Sequential.fit``.
+        """
+        where = "CNNDetector.fit"
+        epochs = self.epochs if epochs is None else _positive_int(epochs, "epochs", where)
+        train = _as_uint8(_check_images(images, where), where)
+        rng = as_generator(self.seed, where)
+        if isinstance(self.seed, (int, np.integer)):
+            rng = np.random.default_rng(int(self.seed))  # the same seed, the same model
+        x, y = make_patch_dataset(train, annotations, self.patch_size, self.per_class, rng)
+        validation = None
+        if (validation_images is None) != (validation_annotations is None):
+            raise ValueError(f"{where}: give both validation_images and validation_annotations")
+        if validation_images is not None:
+            val = _as_uint8(_check_images(validation_images, where), where)
+            validation = make_patch_dataset(
+                val, validation_annotations, self.patch_size, max(1, self.per_class // 4), rng
+            )
+        model = self.build_model(rng)
+        model._rng = np.random.default_rng(rng.integers(2**63))
+        optimizer = optimizers.Adam(learning_rate=self.learning_rate)
+        model.compile(
+            optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
+
+        def cosine(epoch: int, logs: dict | None = None) -> None:
+            optimizer.learning_rate = self.learning_rate * (
+                0.05 + 0.475 * (1 + math.cos(math.pi * epoch / epochs))
+            )
+
+        settings = dict(
+            batch_size=self.batch_size,
+            verbose=verbose,
+            validation_data=validation,
+            callbacks=[callbacks_module.LambdaCallback(on_epoch_begin=cosine)],
+        )
+        flow = _DihedralFlow(x, y, self.batch_size, self.augment, rng)
+        first = epochs if not self.hard_negatives else max(1, round(epochs * _MINING_AT))
+        history = model.fit(flow, epochs=first, **settings)
+        self.model, self._fcns = model, {}
+        if self.hard_negatives and first < epochs:
+            hard = self._hard_negatives(train, annotations, self.hard_negatives)
+            if verbose:
+                print(
+                    f"Hard negatives: {len(hard)} background windows of the training wafers "
+                    f"that the network calls defects join the patches"
+                )
+            flow.x = np.concatenate([x, hard])
+            flow.y = np.concatenate([y, np.zeros(len(hard), y.dtype)])
+            more = model.fit(flow, epochs=epochs, initial_epoch=first, **settings)
+            for key, values in more.history.items():
+                history.history.setdefault(key, []).extend(values)
+            history.epoch += more.epoch
+        self._fcns = {}
+        return history
+
+    def _hard_negatives(
+        self, images: np.ndarray, annotations: Sequence[Sequence[dict]], n: int
+    ) -> np.ndarray:
+        """The ``n`` defect-free windows of the training wafers with the highest P(defect).
+
+        A patch set samples the background at a few kinds of places; the fully convolutional
+        pass looks at every window, including kinds never sampled (the rim half out of the
+        window, a street crossing off-centre). Windows it wrongly calls defects are added to
+        the background patches and training goes on: bootstrapping, as in classic detectors.
+        Clean means no pixel within 2 px of a defect, as for make_patch_dataset's background.
+        """
+        P, S = self.patch_size, network_stride(self.model)
+        pad = P // 4
+        scores, windows = [], []
+        for image, defects in zip(images, annotations, strict=True):
+            x = np.pad(image.astype(np.float32) / np.float32(255.0), pad, mode="reflect")
+            p_defect = 1.0 - self._fcn(x.shape).forward(x[None, :, :, None])[0, ..., 0]
+            near = np.zeros(x.shape, bool)
+            for d in defects:
+                near[pad:-pad, pad:-pad] |= d["mask"]
+            near = ndimage.binary_dilation(near, iterations=2) if near.any() else near
+            table = np.pad(np.cumsum(np.cumsum(near, 0), 1), ((1, 0), (1, 0)))
+            counts = table[P:, P:] - table[:-P, P:] - table[P:, :-P] + table[:-P, :-P]
+            counts = counts[::S, ::S][: p_defect.shape[0], : p_defect.shape[1]]
+            i, j = np.nonzero((counts == 0) & (p_defect >= 0.5))
+            scores.append(p_defect[i, j])
+            windows.extend(
+                x[a * S : a * S + P, b * S : b * S + P] for a, b in zip(i, j, strict=True)
+            )
+        if not windows:
+            return np.zeros((0, P, P, 1), np.float32)
+        best = np.argsort(-np.concatenate(scores), kind="stable")[:n]
+        return np.stack([windows[k] for k in best])[..., None]
+
+    # -- inference -----------------------------------------------------------------------------
+    def _fcn(self, shape: tuple) -> Sequential:
+        if shape not in self._fcns:
+            self._fcns[shape] = fully_convolutional(self.model, (*shape, 1))
+        return self._fcns[shape]
+
+    def probability_map(self, image: np.ndarray) -> np.ndarray:
+        """Class probabilities of every window of the padded image, (rows, cols, K).
+
+        The image (0..255) is scaled to [0, 1] and mirrored by P // 4 px on each side; cell
+        (i, j) is the window with top-left (i * stride - P // 4, j * stride - P // 4).
+        """
+        where = "CNNDetector.probability_map"
+        if self.model is None:
+            raise RuntimeError(f"{where}: the detector has no model; call fit first")
+        P, s = self.patch_size, self.stride
+        S = network_stride(self.model)
+        if S % s and s % S:
+            raise ValueError(
+                f"{where}: stride {s} must divide the network's stride {S} or be a multiple of it"
+            )
+        x = np.pad(np.asarray(image, np.float32) / np.float32(255.0), P // 4, mode="reflect")
+        rows, cols = (x.shape[0] - P) // s + 1, (x.shape[1] - P) // s + 1
+        if s % S == 0:
+            full = self._fcn(x.shape).forward(x[None, :, :, None])[0]
+            return np.array(full[:: s // S, :: s // S][:rows, :cols])
+        r = S // s  # shift and stitch: r x r passes on shifted copies
+        out = np.empty((rows, cols, len(CLASS_NAMES)), np.float32)
+        for a in range(min(r, rows)):
+            for b in range(min(r, cols)):
+                sub = x[a * s :, b * s :]
+                part = self._fcn(sub.shape).forward(sub[None, :, :, None])[0]
+                n_a, n_b = len(range(a, rows, r)), len(range(b, cols, r))
+                out[a::r, b::r] = part[:n_a, :n_b]
+        return out
+
+    def _detect(self, image: np.ndarray) -> list[dict[str, Any]]:
+        P, s = self.patch_size, self.stride
+        probs = self.probability_map(image)
+        pixels = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+        image = pixels.astype(np.float32)
+        wafer = wafer_mask(pixels)
+        residual = _die_residual(image, wafer)
+        if residual is None:
+            residual = _top_hat(image) * wafer
+        if _EDGE:
+            residual = residual * ndimage.binary_erosion(wafer, iterations=_EDGE)
+        sigma = 1.4826 * np.median(np.abs(residual[wafer])) if wafer.any() else 1.0
+        rows, cols = probs.shape[:2]
+        centre_y = np.clip(np.arange(rows) * s - P // 4 + P // 2, 0, image.shape[0] - 1)
+        centre_x = np.clip(np.arange(cols) * s - P // 4 + P // 2, 0, image.shape[1] - 1)
+        on_wafer = wafer[centre_y[:, None], centre_x[None, :]]
+        p_defect = np.where(on_wafer, 1.0 - probs[..., 0], 0.0)
+        if _GATE:
+            # a cell counts only if its central square holds a pixel standing out of the noise
+            sig = np.abs(residual) >= _SEED_SIGMAS * max(sigma, 1.0)
+            table = np.pad(np.cumsum(np.cumsum(sig, 0), 1), ((1, 0), (1, 0)))
+            top = np.clip(np.arange(rows) * s - P // 4 + P // 4, 0, image.shape[0])
+            left = np.clip(np.arange(cols) * s - P // 4 + P // 4, 0, image.shape[1])
+            bottom = np.clip(top + P // 2, 0, image.shape[0])
+            right = np.clip(left + P // 2, 0, image.shape[1])
+            t, b, l, r = top[:, None], bottom[:, None], left[None, :], right[None, :]
+            count = table[b, r] - table[t, r] - table[b, l] + table[t, l]
+            p_defect = np.where(count >= _GATE, p_defect, 0.0)
+        weak = p_defect >= _LOW * self.cell_threshold
+        labels, _ = ndimage.label(weak, np.ones((3, 3), bool))
+        strong = set(np.unique(labels[p_defect >= self.cell_threshold]).tolist())
+        found = []
+        for k, region in enumerate(ndimage.find_objects(labels), start=1):
+            if k not in strong:
+                continue
+            offset = np.array([region[0].start, region[1].start])
+            cells = np.argwhere(labels[region] == k) + offset
+            mask, corner = _central_union(cells, -(P // 4), s, P, image.shape)
+            tops = cells * s - P // 4 + P // 4 - np.array(corner)
+            for box, piece in _defects_near(residual, mask, corner, max(sigma, 1.0), _GROW):
+                votes = [
+                    piece[max(t, 0) : t + P // 2, max(l, 0) : l + P // 2].any() for t, l in tops
+                ]
+                p = (
+                    probs[cells[votes, 0], cells[votes, 1]]
+                    if any(votes)
+                    else probs[cells[:, 0], cells[:, 1]]
+                )
+                c = 1 + int(np.argmax(p[:, 1:].sum(axis=0)))
+                found.append({"bbox": box, "class": CLASS_NAMES[c], "score": float(_score(p, c))})
+        found = [d for d in found if d["score"] >= self.score_threshold]
+        return non_max_suppression(found, self.nms_iou)
+
+    def predict(self, images) -> list[list[dict[str, Any]]]:
+        """Detect defects: per image a list of {'bbox': [x1, y1, x2, y2] (half-open ints),
+        'class': 'scratch' | 'particle' | 'crack', 'score': float in [0, 1]}, best first.
+
+        Raises:
+            RuntimeError: no model yet (call ``fit``, or ``from_config`` with a model).
+            ValueError: not a list of 2-D images, or an image smaller than P / 2.
+        """
+        where = "CNNDetector.predict"
+        if self.model is None:
+            raise RuntimeError(f"{where}: the detector has no model; call fit first")
+        images = _check_images(images, where)
+        for i, image in enumerate(images):
+            if min(image.shape) < self.patch_size // 2 + 1:
+                raise ValueError(
+                    f"{where}: image {i} of shape {image.shape} is smaller than half a patch "
+                    f"({self.patch_size // 2 + 1} px)"
+                )
+        return [self._detect(image) for image in images]
+
+    # -- configuration -------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments as JSON-ready values (a Generator seed becomes None)."""
+        return {
+            "patch_size": self.patch_size,
+            "stride": self.stride,
+            "score_threshold": self.score_threshold,
+            "nms_iou": self.nms_iou,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "per_class": self.per_class,
+            "learning_rate": self.learning_rate,
+            "augment": self.augment,
+            "hard_negatives": self.hard_negatives,
+            "filters": list(self.filters),
+            "cell_threshold": self.cell_threshold,
+            "box_fraction": self.box_fraction,
+            "seed": int(self.seed) if isinstance(self.seed, (int, np.integer)) else None,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], model: Sequential | None = None) -> CNNDetector:
+        """A detector with these settings around a trained (e.g. loaded) patch model."""
+        if not isinstance(config, dict):
+            raise TypeError(f"CNNDetector.from_config: expected a dict, received {config!r:.60}")
+        detector = cls(**{**config, "filters": tuple(config.get("filters", (16, 16, 32, 64)))})
+        if model is not None:
+            P = detector.patch_size
+            if _patch_shape(model, "CNNDetector.from_config") != (P, P, 1):
+                raise ValueError(
+                    f"CNNDetector.from_config: expected a model for ({P}, {P}, 1) patches, "
+                    f"received input shape {model.input_shape}"
+                )
+            detector.model = model
+        return detector
