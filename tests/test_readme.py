@@ -11,7 +11,7 @@ def test_readme_starts_with_install_test_and_main_job():
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
     assert blocks[0].splitlines()[0].startswith('pip install -e ".[dev]"')
     assert blocks[0].splitlines()[1].startswith("pytest")
-    assert blocks[1].startswith("minidl train cat")
+    assert blocks[1].startswith("minidl train wafer")
 
 
 def test_readme_layer_example_runs(capsys):
