@@ -16,6 +16,7 @@ __all__ = [
     "build_from_config",
     "check_binary_labels",
     "check_same_shape",
+    "from_identifier",
     "values_unchecked",
 ]
 
@@ -101,6 +102,29 @@ def build_from_config(cls, config: object):
             f"received unknown {unknown}"
         )
     return cls(**config)
+
+
+def from_identifier(identifier: object, by_name: dict, what: str, known: str):
+    """A new object from a name ('adam', case-insensitive) or a ``{'class_name', 'config'}``
+    dict, looked up in the fixed table ``by_name``; names from a file are never imported.
+
+    Raises:
+        ValueError: an unknown name or class name, or a malformed dict (``what`` names the kind,
+            ``known`` lists the accepted names).
+    """
+    if isinstance(identifier, str) and identifier.lower() in by_name:
+        return by_name[identifier.lower()]()
+    if isinstance(identifier, dict):
+        if set(identifier) - {"class_name", "config"} or "class_name" not in identifier:
+            raise ValueError(
+                f"{what}s.get: expected a dict with keys 'class_name' and 'config', "
+                f"received keys {sorted(identifier)}"
+            )
+        name = identifier["class_name"]
+        if isinstance(name, str) and name.lower() in by_name:
+            return by_name[name.lower()].from_config(identifier.get("config", {}))
+        raise ValueError(f"{what}s.get: unknown class_name {name!r}; expected one of {known}")
+    raise ValueError(f"{what}s.get: unknown {what} {identifier!r}; expected one of {known}")
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], where: str) -> None:

@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import build_from_config
+from ._checks import build_from_config, from_identifier
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "get", "serialize"]
 
@@ -628,19 +628,7 @@ def get(identifier: str | dict | Optimizer) -> Optimizer:
     """
     if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
-        return _BY_NAME[identifier.lower()]()
-    if isinstance(identifier, dict):
-        if set(identifier) - {"class_name", "config"} or "class_name" not in identifier:
-            raise ValueError(
-                f"optimizers.get: expected a dict with keys 'class_name' and 'config', "
-                f"received keys {sorted(identifier)}"
-            )
-        name = identifier["class_name"]
-        if isinstance(name, str) and name.lower() in _BY_NAME:
-            return _BY_NAME[name.lower()].from_config(identifier.get("config", {}))
-        raise ValueError(f"optimizers.get: unknown class_name {name!r}; expected one of {_KNOWN}")
-    raise ValueError(f"optimizers.get: unknown optimizer {identifier!r}; expected one of {_KNOWN}")
+    return from_identifier(identifier, _BY_NAME, "optimizer", _KNOWN)
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:

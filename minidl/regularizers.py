@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array, build_from_config
+from ._checks import as_float_array, build_from_config, from_identifier
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "serialize"]
 
@@ -171,21 +171,7 @@ def get(identifier: str | dict | Regularizer | None) -> Regularizer | None:
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     known = "'l1', 'l2', 'l1_l2' (or a dict {'class_name': ..., 'config': {...}})"
-    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
-        return _BY_NAME[identifier.lower()]()
-    if isinstance(identifier, dict):
-        if set(identifier) - {"class_name", "config"} or "class_name" not in identifier:
-            raise ValueError(
-                f"regularizers.get: expected a dict with keys 'class_name' and 'config', "
-                f"received keys {sorted(identifier)}"
-            )
-        name = identifier["class_name"]
-        if isinstance(name, str) and name.lower() in _BY_NAME:
-            return _BY_NAME[name.lower()].from_config(identifier.get("config", {}))
-        raise ValueError(f"regularizers.get: unknown class_name {name!r}; expected one of {known}")
-    raise ValueError(
-        f"regularizers.get: unknown regularizer {identifier!r}; expected one of {known}"
-    )
+    return from_identifier(identifier, _BY_NAME, "regularizer", known)
 
 
 def serialize(regularizer: Regularizer | None) -> dict[str, Any] | None:
