@@ -4,11 +4,15 @@ Source: the course's "Deep Neural Network - Application" notebook (Neural Networ
 Learning, week 4), as published with the assignment. Copies of that notebook run on different
 machines print the later costs with last digits that differ by up to ~4e-14 relative (different
 BLAS builds round differently; the course's own code run here matches 7 of the 26 published
-two-layer costs to the last digit), so iteration 0 is compared digit for digit and later
-full-digit values at rel 1e-11; values the
+two-layer costs to the last digit), so iteration 0 is compared digit for digit (with OpenBLAS's
+AVX2 kernels; within 4 ulp with any kernel) and later full-digit values at rel 1e-11; values the
 course prints with 6 decimals are compared at 5e-7 absolute. Accuracies are compared exactly, as
 the strings the course's ``predict`` prints.
 """
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -85,13 +89,50 @@ def printed_costs(text):
     return costs
 
 
+ITERATION_ZERO = {"two-layer": "0.693049735659989", "l-layer": "0.7717493284237686"}
+ITERATION_ZERO_SCRIPT = """
+import sys
+from minidl.course import dnn
+from minidl.data import load_catvnoncat
+train_x_orig, train_y, _, _, _ = load_catvnoncat(sys.argv[1])
+x = train_x_orig.reshape(train_x_orig.shape[0], -1).T / 255.0
+print(repr(dnn.two_layer_model(x, train_y, (12288, 7, 1), num_iterations=1)[1][0]))
+print(repr(dnn.L_layer_model(x, train_y, [12288, 20, 7, 5, 1], num_iterations=1)[1][0]))
+"""
+
+
 def test_iteration_zero_anchors(cat_xy):
+    # Iteration 0 is one forward pass. Its last digit depends on the order in which the BLAS
+    # kernel sums the 12288-term dot products: OpenBLAS's AVX-512 kernels land 2 units in the
+    # last place (ulp) from the published figure, so in this process a few ulp are allowed.
     train_x, train_y, _, _ = cat_xy
-    # Iteration 0 involves one forward pass only: every printed digit must match.
     _, costs = dnn.two_layer_model(train_x, train_y, (12288, 7, 1), num_iterations=1)
-    assert repr(costs[0]) == "0.693049735659989"
+    np.testing.assert_array_max_ulp(costs[0], float(ITERATION_ZERO["two-layer"]), maxulp=4)
     _, costs = dnn.L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1], num_iterations=1)
-    assert repr(costs[0]) == "0.7717493284237686"
+    np.testing.assert_array_max_ulp(costs[0], float(ITERATION_ZERO["l-layer"]), maxulp=4)
+
+
+def test_iteration_zero_every_digit_with_the_avx2_kernels(cat_data):
+    # With OpenBLAS held to its AVX2 (Haswell) kernels, the summation order of the machine the
+    # course's figures came from, every printed digit matches. The kernel is chosen when the
+    # library loads, hence the fresh interpreter.
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    if "openblas" not in config["name"].lower():
+        pytest.skip(f"NumPy uses {config['name']}, not OpenBLAS; OPENBLAS_CORETYPE means nothing")
+    folder = os.environ.get("MINIDL_DATA") or os.path.join(
+        os.path.dirname(__file__), "..", "..", "data"
+    )
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}
+    result = subprocess.run(
+        [sys.executable, "-c", ITERATION_ZERO_SCRIPT, folder],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [ITERATION_ZERO["two-layer"], ITERATION_ZERO["l-layer"]]
 
 
 def test_course_preprocessing_shapes(cat_xy):
