@@ -127,7 +127,9 @@ def test_train_prints_the_course_costs_and_accuracies(model, data_dir, reference
     assert err == ""
     costs = {int(i): text for i, text in COST_LINE.findall(out)}
     assert sorted(costs) == [0, ITERATIONS - 1]  # every 100th iteration and the last
-    assert costs[0] == repr(PUBLISHED_COST_0[model])  # every printed digit, as published
+    # Every printed digit but the last, which moves with the BLAS kernel's summation order
+    # (tests/course/test_published.py pins the kernel and checks that one too).
+    np.testing.assert_array_max_ulp(float(costs[0]), PUBLISHED_COST_0[model], maxulp=4)
     expected = reference(model)
     # The reference itself reproduces the published figure, then checks the later iterations.
     assert math.isclose(expected["costs"][0], PUBLISHED_COST_0[model], rel_tol=1e-12)
