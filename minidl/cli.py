@@ -20,6 +20,15 @@ writes a patch data set (defect and background patches) as HDF5.
 trains the course's network on the cat/non-cat images, prints the cost every 100 iterations and
 the train and test accuracy, and writes into DIR: ``cost.png`` (the cost curve),
 ``parameters.h5`` (the weights; reload with ``minidl.io.load_arrays``) and ``metrics.json``.
+
+    minidl train cat --model cnn [--epochs E] [--learning-rate LR] [--seed S] [--out DIR]
+
+trains a small convolutional network on the same images with augmentation
+(minidl.course.cat_cnn), prints a line per epoch and the train and test accuracy, and writes
+into DIR: ``training_curves.png`` (loss, accuracy and learning rate per epoch), ``model.h5``
+(reload with ``minidl.load_model``) and ``metrics.json``. ``--learning-rate`` is then Adam's
+rate in the first epoch; ``--iterations`` belongs to the course's networks, ``--epochs`` and
+``--seed`` to the CNN, and giving one to the other model is a usage error (exit status 2).
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from pathlib import Path
 __all__ = ["main"]
 
 CAT_MODELS = {"two-layer": [12288, 7, 1], "l-layer": [12288, 20, 7, 5, 1]}
+CAT_CNN = "cnn"  # minidl.course.cat_cnn
 
 
 def _positive_int(text: str) -> int:
@@ -94,20 +104,44 @@ def build_parser() -> argparse.ArgumentParser:
     jobs = train.add_subparsers(dest="job", metavar="JOB", required=True)
     cat = jobs.add_parser(
         "cat",
-        help="the course's cat/non-cat network",
-        description="Train the course's two-layer or L-layer network on the cat/non-cat images.",
+        help="the course's cat/non-cat network, or a small CNN",
+        description="Train the course's two-layer or L-layer network, or a small convolutional "
+        "network with data augmentation (--model cnn), on the cat/non-cat images.",
         formatter_class=fmt,
     )
     cat.add_argument(
         "--model",
-        choices=sorted(CAT_MODELS),
+        choices=sorted([*CAT_MODELS, CAT_CNN]),
         default="two-layer",
-        help="two-layer: (12288, 7, 1); l-layer: [12288, 20, 7, 5, 1]",
+        help="two-layer: (12288, 7, 1); l-layer: [12288, 20, 7, 5, 1]; cnn: four convolution "
+        "blocks trained with augmentation (minidl.course.cat_cnn)",
     )
     cat.add_argument(
-        "--iterations", type=_positive_int, default=2500, help="gradient-descent iterations"
+        "--iterations",
+        type=_positive_int,
+        default=None,
+        help="gradient-descent iterations of two-layer and l-layer (default: 2500)",
     )
-    cat.add_argument("--learning-rate", type=_positive_float, default=0.0075, help="learning rate")
+    cat.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="epochs of cnn (default: 60)",
+    )
+    cat.add_argument(
+        "--learning-rate",
+        type=_positive_float,
+        default=None,
+        help="learning rate of gradient descent (default: 0.0075); for cnn, Adam's rate in the "
+        "first epoch, decayed along a cosine (default: 0.002)",
+    )
+    cat.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        help="seed of cnn's weights, dropout, augmentation and batch order (default: 0); the "
+        "course's networks always start from the course's seed",
+    )
     cat.add_argument(
         "--out", type=Path, default=None, help="output folder (default: runs/<model>-<timestamp>/)"
     )
@@ -117,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="folder with the .h5 files (default: $MINIDL_DATA, then ./data)",
     )
-    cat.set_defaults(func=train_cat)
+    cat.set_defaults(func=train_cat, usage_error=cat.error)
 
     wafer = jobs.add_parser(
         "wafer",
@@ -196,16 +230,28 @@ def _default_out(model: str) -> Path:
     return out
 
 
+def _check_cat_options(args: argparse.Namespace) -> None:
+    """Refuse options that belong to the other kind of model (argparse's usage error, exit 2)."""
+    if args.model == CAT_CNN:
+        if args.iterations is not None:
+            args.usage_error(
+                "argument --iterations: the cnn model trains for --epochs, not for "
+                f"gradient-descent iterations; received --iterations {args.iterations}"
+            )
+        return
+    for option, value in (("--epochs", args.epochs), ("--seed", args.seed)):
+        if value is not None:
+            args.usage_error(
+                f"argument {option}: applies to --model cnn only; the {args.model} network "
+                f"takes --iterations and starts from the course's seed; received {option} {value}"
+            )
+
+
 def train_cat(args: argparse.Namespace) -> int:
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from . import __version__, plot
-    from .course import dnn
     from .data import load_catvnoncat
-    from .io import save_arrays, write_json
 
-    train_x_orig, train_y, test_x_orig, test_y, _ = load_catvnoncat(args.data_dir)
+    _check_cat_options(args)
+    data = load_catvnoncat(args.data_dir)
     out = args.out if args.out is not None else _default_out(args.model)
     created = not out.exists()
     try:  # before training, so that a bad --out never costs a finished run
@@ -213,13 +259,38 @@ def train_cat(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"minidl: cannot use {out} as the output folder: {err.strerror}", file=sys.stderr)
         return 2
+    job = _train_cat_cnn if args.model == CAT_CNN else _train_cat_course
+    return job(args, data, out, created)
+
+
+def _training_failed(err: ValueError, out: Path, created: bool) -> int:
+    """Report a failed training (e.g. a learning rate so large that the network saturates),
+    remove the output folder if this run created it and left it empty; exit status 1."""
+    if created and not any(out.iterdir()):
+        out.rmdir()
+    print(f"minidl: training failed: {err}", file=sys.stderr)
+    return 1
+
+
+def _train_cat_course(args: argparse.Namespace, data: tuple, out: Path, created: bool) -> int:
+    """The course's two-layer or L-layer network: cost.png, parameters.h5, metrics.json."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from . import __version__, plot
+    from .course import dnn
+    from .io import save_arrays, write_json
+
+    train_x_orig, train_y, test_x_orig, test_y, _ = data
+    iterations = 2500 if args.iterations is None else args.iterations
+    learning_rate = 0.0075 if args.learning_rate is None else args.learning_rate
     train_x = train_x_orig.reshape(train_x_orig.shape[0], -1).T / 255.0
     test_x = test_x_orig.reshape(test_x_orig.shape[0], -1).T / 255.0
     dims = CAT_MODELS[args.model]
     fit = dnn.two_layer_model if args.model == "two-layer" else dnn.L_layer_model
     print(
         f"Training the {args.model} network {dims} on {train_x.shape[1]} images "
-        f"for {args.iterations} iterations (learning rate {args.learning_rate})",
+        f"for {iterations} iterations (learning rate {learning_rate})",
         flush=True,
     )
     start = time.perf_counter()
@@ -228,15 +299,12 @@ def train_cat(args: argparse.Namespace) -> int:
             train_x,
             train_y,
             dims,
-            learning_rate=args.learning_rate,
-            num_iterations=args.iterations,
+            learning_rate=learning_rate,
+            num_iterations=iterations,
             print_cost=True,
         )
-    except ValueError as err:  # e.g. a learning rate so large that the network saturates
-        if created and not any(out.iterdir()):
-            out.rmdir()
-        print(f"minidl: training failed: {err}", file=sys.stderr)
-        return 1
+    except ValueError as err:
+        return _training_failed(err, out, created)
     seconds = time.perf_counter() - start
     accuracy = {
         name: float(np.mean(dnn.predict(x, None, parameters) == y))
@@ -245,14 +313,14 @@ def train_cat(args: argparse.Namespace) -> int:
     print(f"Train accuracy: {accuracy['train']:.4f}")
     print(f"Test accuracy:  {accuracy['test']:.4f}")
 
-    fig = plot.cost_curve(costs, args.learning_rate)
+    fig = plot.cost_curve(costs, learning_rate)
     plot.save_png(fig, out / "cost.png")
     plt.close(fig)
     meta = {
         "model": args.model,
         "layers_dims": dims,
-        "learning_rate": args.learning_rate,
-        "iterations": args.iterations,
+        "learning_rate": learning_rate,
+        "iterations": iterations,
     }
     save_arrays(out / "parameters.h5", parameters, meta)
     write_json(
@@ -263,12 +331,78 @@ def train_cat(args: argparse.Namespace) -> int:
             "train_accuracy": accuracy["train"],
             "test_accuracy": accuracy["test"],
             "seconds": round(seconds, 3),
-            "ms_per_iteration": round(1000 * seconds / args.iterations, 3),
+            "ms_per_iteration": round(1000 * seconds / iterations, 3),
             "minidl_version": __version__,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         },
     )
     print(f"Wrote {out / 'cost.png'}, {out / 'parameters.h5'} and {out / 'metrics.json'}")
+    return 0
+
+
+def _train_cat_cnn(args: argparse.Namespace, data: tuple, out: Path, created: bool) -> int:
+    """The convolutional network of minidl.course.cat_cnn: training_curves.png, model.h5,
+    metrics.json."""
+    import matplotlib.pyplot as plt
+
+    from . import __version__, plot
+    from .course import cat_cnn
+    from .io import write_json
+
+    train_x_orig, train_y, test_x_orig, test_y, _ = data
+    epochs = cat_cnn.EPOCHS if args.epochs is None else args.epochs
+    learning_rate = cat_cnn.LEARNING_RATE if args.learning_rate is None else args.learning_rate
+    seed = 0 if args.seed is None else args.seed
+    batch_size = cat_cnn.BATCH_SIZE
+    print(
+        f"Training the cnn network (four convolution blocks, "
+        f"{cat_cnn.build_cat_cnn(seed).count_params():,} weights) on {len(train_x_orig)} "
+        f"augmented images for {epochs} epoch{'' if epochs == 1 else 's'} (batch size {batch_size}, Adam, learning rate "
+        f"{learning_rate} decayed along a cosine, seed {seed})",
+        flush=True,
+    )
+    start = time.perf_counter()
+    try:
+        model, history, accuracy = cat_cnn.train_cat_cnn(
+            train_x_orig,
+            train_y,
+            test_x_orig,
+            test_y,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            seed=seed,
+            verbose=2,
+        )
+    except ValueError as err:  # the loss became NaN: a learning rate too large
+        return _training_failed(err, out, created)
+    seconds = time.perf_counter() - start
+    print(f"Train accuracy: {accuracy['train']:.4f}")
+    print(f"Test accuracy:  {accuracy['test']:.4f}")
+
+    fig = plot.history(history, out / "training_curves.png")
+    plt.close(fig)
+    model.save(out / "model.h5")
+    write_json(
+        out / "metrics.json",
+        {
+            "model": CAT_CNN,
+            "parameters": model.count_params(),
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            "seed": seed,
+            "augmentation": cat_cnn.AUGMENTATION,
+            "history": {key: list(values) for key, values in history.history.items()},
+            "train_accuracy": accuracy["train"],
+            "test_accuracy": accuracy["test"],
+            "seconds": round(seconds, 3),
+            "seconds_per_epoch": round(seconds / epochs, 3),
+            "minidl_version": __version__,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        },
+    )
+    print(f"Wrote {out / 'training_curves.png'}, {out / 'model.h5'} and {out / 'metrics.json'}")
     return 0
 
 

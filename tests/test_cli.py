@@ -303,9 +303,13 @@ def test_help_of_each_level(tmp_path):
     assert cat.returncode == 0 and cat.stderr == ""
     text = " ".join(cat.stdout.split())
     assert "usage: minidl train cat" in text
-    assert re.search(r"--model \{l-layer,two-layer\} .*\(default: two-layer\)", text)
+    assert re.search(r"--model \{cnn,l-layer,two-layer\} .*\(default: two-layer\)", text)
     assert re.search(r"--iterations ITERATIONS .*\(default: 2500\)", text)
-    assert re.search(r"--learning-rate LEARNING_RATE .*\(default: 0\.0075\)", text)
+    assert re.search(r"--epochs EPOCHS .*cnn \(default: 60\)", text)
+    assert re.search(
+        r"--learning-rate LEARNING_RATE .*\(default: 0\.0075\).*\(default: 0\.002\)", text
+    )
+    assert re.search(r"--seed SEED .*cnn.*\(default: 0\)", text)
     assert re.search(r"--out OUT .*default: runs/", text)
     assert re.search(r"--data-dir DATA_DIR .*default: \$MINIDL_DATA, then \./data", text)
 
