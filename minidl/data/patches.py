@@ -73,6 +73,33 @@ def _background_pools(image, defects, P):
     return pools
 
 
+def _defect_windows(mask, defects, n, P, rng, tries=4):
+    """Top-left corners of ``n`` windows around one defect, free of the image's other defects.
+
+    Each window is centred on a random pixel of ``mask`` and shifted by up to P // 4 each way.
+    A window that also shows another defect would carry two answers under one label, so ``tries``
+    candidates are drawn per window and the clean ones are used first; where the defect lies
+    too close to another for enough clean windows, the rest are taken as drawn.
+    """
+    H, W = mask.shape
+    ys, xs = np.nonzero(mask)
+    m = tries * n
+    pick = rng.integers(len(ys), size=m)
+    jitter = rng.integers(-(P // 4), P // 4 + 1, size=(2, m))
+    top = np.clip(ys[pick] - P // 2 + jitter[0], 0, H - P)
+    left = np.clip(xs[pick] - P // 2 + jitter[1], 0, W - P)
+    others = np.zeros((H, W), bool)
+    for d in defects:
+        if d["mask"] is not mask:
+            others |= d["mask"]
+    if others.any():
+        sat = np.pad(np.cumsum(np.cumsum(others, 0), 1), ((1, 0), (1, 0)))
+        count = sat[top + P, left + P] - sat[top, left + P] - sat[top + P, left] + sat[top, left]
+        order = np.argsort(count > 0, kind="stable")  # clean windows first, in drawn order
+        top, left = top[order], left[order]
+    return top[:n], left[:n]
+
+
 def _check_patch_args(images, annotations, patch_size, per_class):
     where = "make_patch_dataset"
     if not isinstance(images, np.ndarray) or images.ndim != 3 or images.dtype != np.uint8:
@@ -125,8 +152,9 @@ def make_patch_dataset(
     cycling through that class's defects so each is used about equally often. Each is centred
     on a random pixel of the defect's mask, shifted by up to ``patch_size // 4`` in each
     direction (so the network cannot rely on the defect sitting dead centre), and moved inward
-    where it would cross the image border; the chosen defect pixel is always inside. Another
-    defect may appear in the patch too; the label is the chosen one's.
+    where it would cross the image border; the chosen defect pixel is always inside. Windows
+    that show no other defect are preferred (one patch, one answer); only a defect lying too
+    close to another for that keeps a window showing both, labelled with the chosen one.
 
     Background patches (label 0, ``per_class`` of them) contain no defect pixel, nor any pixel
     within 2 px of one. A classifier that has only seen plain wafer would call every strong
@@ -172,11 +200,9 @@ def make_patch_dataset(
             continue
         uses = np.bincount(np.resize(rng.permutation(len(found)), per_class), minlength=len(found))
         for (i, mask), n in zip(found, uses, strict=True):
-            ys, xs = np.nonzero(mask)
-            pick = rng.integers(len(ys), size=n)
-            jitter = rng.integers(-(P // 4), P // 4 + 1, size=(2, n))
-            tops.extend(np.clip(ys[pick] - P // 2 + jitter[0], 0, H - P))
-            lefts.extend(np.clip(xs[pick] - P // 2 + jitter[1], 0, W - P))
+            top, left = _defect_windows(mask, annotations[i], n, P, rng)
+            tops.extend(top)
+            lefts.extend(left)
             which.extend([i] * n)
             labels.extend([label] * n)
 

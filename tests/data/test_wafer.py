@@ -203,6 +203,30 @@ def test_background_patches_hold_no_defect_pixel_and_defect_patches_do(wafers):
     assert np.all(peak[y > 0] == 1.0)
 
 
+def test_defect_patches_avoid_a_neighbouring_defect_when_they_can():
+    # A particle (value 200) with a scratch (value 100) 7 px to its right: about a quarter of
+    # the windows drawn around the particle would show the scratch too. Clean windows exist
+    # for both, so no patch may carry the other defect under its label.
+    image, _ = generate_wafers(1, (128, 128), defect_free_fraction=1.0, seed=0)
+    image = np.clip(image, 0, 90)  # the plain wafer keeps clear of both marks
+    particle = np.zeros((128, 128), bool)
+    particle[60:63, 60:63] = True
+    scratch = np.zeros((128, 128), bool)
+    scratch[54:69, 70:72] = True
+    image[0][particle], image[0][scratch] = 200, 100
+    annotations = [
+        [
+            {"bbox": [60, 60, 63, 63], "class": "particle", "mask": particle},
+            {"bbox": [70, 54, 72, 69], "class": "scratch", "mask": scratch},
+        ]
+    ]
+    x, y = make_patch_dataset(image, annotations, patch_size=16, per_class=200, seed=0)
+    values = np.rint(x[..., 0] * 255).astype(int).reshape(len(x), -1)
+    shows = {v: (values == v).any(axis=1) for v in (100, 200)}
+    assert shows[200][y == 2].all() and not shows[100][y == 2].any()
+    assert shows[100][y == 1].all() and not shows[200][y == 1].any()
+
+
 def test_background_patches_include_the_rim():
     images, annotations = generate_wafers(3, SMALL, seed=0)
     x, y = make_patch_dataset(images, annotations, patch_size=16, per_class=100, seed=0)
