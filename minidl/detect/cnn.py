@@ -131,6 +131,29 @@ def _check_spatial(layer: L.Layer, shape: tuple, where: str) -> None:
         )
 
 
+def _check_exact(layer: L.Layer, shape: tuple, where: str) -> None:
+    """Refuse a layer that leaves the last rows or columns of a patch unread.
+
+    With kernel extent k and stride s on an input of n, the last window ends at
+    (n - k) // s * s + k; if that is short of n, the patch model never reads its last pixels,
+    and on a whole image the recast would report cells for windows hanging past the image.
+    """
+    if isinstance(layer, L.Conv2D):
+        extent = [
+            (k - 1) * d + 1 for k, d in zip(layer.kernel_size, layer.dilation_rate, strict=True)
+        ]
+    else:
+        extent = list(layer.pool_size)
+    for n, k, s in zip(shape[1:3], extent, layer.strides, strict=True):
+        if (n - k) % s:
+            raise ValueError(
+                f"{where}: layer '{layer.name}' (extent {k}, stride {s}) leaves "
+                f"{(n - k) % s} row(s) or column(s) of its {shape[1]}x{shape[2]} input unread; "
+                f"expected a patch size each layer divides exactly, so that every window's "
+                f"pixels are all used"
+            )
+
+
 def _copy(layer: L.Layer) -> L.Layer:
     return L.deserialize(L.serialize(layer))
 
@@ -183,6 +206,14 @@ def fully_convolutional(model: Sequential, input_shape: Sequence[int]) -> Sequen
         >>> fcn = fully_convolutional(patch_model, (400, 400, 1))
         >>> probs = fcn.predict(image[None, :, :, None])[0]    # (93, 93, 4) for P=32, S=4
     """
+    return _recast(model, input_shape)[0]
+
+
+def _recast(
+    model: Sequential, input_shape: Sequence[int]
+) -> tuple[Sequential, list[tuple[L.Layer | None, L.Layer]]]:
+    """``fully_convolutional``'s model and its (source layer, recast layer) pairs, so that the
+    weights can be copied again after the patch model has changed (``_copy_weights``)."""
     where = "fully_convolutional"
     P_h, P_w, C = _patch_shape(model, where)
     shape_in = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
@@ -200,9 +231,10 @@ def fully_convolutional(model: Sequential, input_shape: Sequence[int]) -> Sequen
     flat_from = None  # the (h, w, C) map a Flatten has just flattened, if any
     for layer in model.layers:
         out = tuple(layer.output_shape(shape))
-        if isinstance(layer, L.Dropout):
-            pass
-        elif isinstance(layer, _UNSUPPORTED) or isinstance(layer, L.Add):
+        if isinstance(layer, L.Dropout):  # nothing at inference, even between Flatten and Dense
+            shape = out
+            continue
+        if isinstance(layer, _UNSUPPORTED) or isinstance(layer, L.Add):
             raise TypeError(
                 f"{where}: layer '{layer.name}' ({type(layer).__name__}) has no convolutional "
                 f"twin; expected Conv2D, pooling, BatchNormalization, activations, Dropout, "
@@ -210,6 +242,7 @@ def fully_convolutional(model: Sequential, input_shape: Sequence[int]) -> Sequen
             )
         elif isinstance(layer, _SPATIAL):
             _check_spatial(layer, shape, where)
+            _check_exact(layer, shape, where)
             pairs.append((layer, _copy(layer)))
         elif isinstance(layer, (L.GlobalAveragePooling2D, L.GlobalMaxPooling2D)):
             pool = L.AveragePooling2D if isinstance(layer, L.GlobalAveragePooling2D) else None
@@ -251,6 +284,12 @@ def fully_convolutional(model: Sequential, input_shape: Sequence[int]) -> Sequen
         )
 
     fcn = Sequential([L.Input(shape=shape_in)] + [new for _, new in pairs], name="fully_conv")
+    _copy_weights(pairs)
+    return fcn, pairs
+
+
+def _copy_weights(pairs: list[tuple[L.Layer | None, L.Layer]]) -> None:
+    """Each source layer's weights and buffers into its recast twin (reshaped for Dense)."""
     for source, new in pairs:
         if source is None:
             continue
@@ -258,7 +297,6 @@ def fully_convolutional(model: Sequential, input_shape: Sequence[int]) -> Sequen
             new.params[key][...] = value.reshape(new.params[key].shape)
         for key, value in source.buffers.items():
             new.buffers[key][...] = value
-    return fcn
 
 
 def network_stride(model: Sequential) -> int:
@@ -305,9 +343,9 @@ def sliding_window_predict(
 ) -> np.ndarray:
     """The slow reference: cut every P x P window and classify each with the patch model.
 
-    Window (i, j) has its top-left corner at (i * stride, j * stride). The windows are views
-    into the image (no copying until a batch is formed) and go through ``model.predict`` in
-    batches of ``batch_size`` (1 classifies them literally one at a time).
+    Window (i, j) has its top-left corner at (i * stride, j * stride). The windows are a view
+    of the image; each batch of ``batch_size`` of them is copied out and goes through
+    ``model.predict`` in one forward pass (1 classifies them literally one at a time).
 
     Args:
         model: the patch classifier, input (P, P, C), output (N, K).
@@ -325,17 +363,18 @@ def sliding_window_predict(
     P_h, P_w, C = _patch_shape(model, where)
     image = _as_image(image, C, where)
     stride = _check_stride(stride, where)
+    batch_size = _positive_int(batch_size, "batch_size", where)
     H, W = image.shape[:2]
     if H < P_h or W < P_w:
         raise ValueError(f"{where}: the image {H}x{W} is smaller than a {P_h}x{P_w} patch")
     windows = np.lib.stride_tricks.sliding_window_view(image, (P_h, P_w), axis=(0, 1))
-    windows = windows[::stride, ::stride]  # (rows, cols, C, P, P)
+    windows = windows[::stride, ::stride]  # (rows, cols, C, P, P), a view
     rows, cols = windows.shape[:2]
-    flat = windows.reshape(rows * cols, C, P_h, P_w)
-    out = [
-        model.predict(np.moveaxis(flat[k : k + batch_size], 1, -1), verbose=0)
-        for k in range(0, len(flat), batch_size)
-    ]
+    out = []
+    for k in range(0, rows * cols, batch_size):
+        i, j = np.divmod(np.arange(k, min(k + batch_size, rows * cols)), cols)
+        batch = np.moveaxis(windows[i, j], 1, -1)  # this batch's windows copied, (n, P, P, C)
+        out.append(model.predict(batch, batch_size=len(batch), verbose=0))
     probs = np.concatenate(out, axis=0)
     if probs.ndim != 2:
         raise ValueError(f"{where}: expected model outputs (N, K), received {probs.shape[1:]}")
@@ -636,7 +675,9 @@ class CNNDetector:
         self.epochs = _positive_int(epochs, "epochs", where)
         self.batch_size = _positive_int(batch_size, "batch_size", where)
         self.per_class = _positive_int(per_class, "per_class", where)
-        lr_ok = isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool)
+        lr_ok = isinstance(learning_rate, (int, float, np.integer, np.floating)) and not isinstance(
+            learning_rate, bool
+        )
         if not lr_ok or not 0 < learning_rate < 1:
             raise ValueError(
                 f"{where}: expected learning_rate in (0, 1), received {learning_rate!r}"
@@ -654,14 +695,17 @@ class CNNDetector:
         self.cell_threshold = _unit(cell_threshold, "cell_threshold", where)
         self.box_fraction = _unit(box_fraction, "box_fraction", where)
         if seed is not None and not isinstance(seed, np.random.Generator):
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
                 raise TypeError(
                     f"{where}: expected seed as a non-negative int, a Generator or None, "
                     f"received {seed!r}"
                 )
+            if seed < 0:
+                raise ValueError(f"{where}: expected seed as a non-negative int, received {seed}")
         self.seed = seed
         self.model: Sequential | None = None
-        self._fcns: dict[tuple, Sequential] = {}
+        self._fcns: dict[tuple, tuple] = {}  # image shape -> _recast(self._fcns_of, ...)
+        self._fcns_of: Sequential | None = None
 
     def __repr__(self) -> str:
         state = "trained" if self.model is not None else "not trained"
@@ -763,7 +807,7 @@ class CNNDetector:
         flow = _DihedralFlow(x, y, self.batch_size, self.augment, rng)
         first = epochs if not self.hard_negatives else max(1, round(epochs * _MINING_AT))
         history = model.fit(flow, epochs=first, **settings)
-        self.model, self._fcns = model, {}
+        self.model = model
         if self.hard_negatives and first < epochs:
             hard = self._hard_negatives(train, annotations, self.hard_negatives)
             if verbose:
@@ -777,7 +821,6 @@ class CNNDetector:
             for key, values in more.history.items():
                 history.history.setdefault(key, []).extend(values)
             history.epoch += more.epoch
-        self._fcns = {}
         return history
 
     def _hard_negatives(
@@ -816,9 +859,16 @@ class CNNDetector:
 
     # -- inference -----------------------------------------------------------------------------
     def _fcn(self, shape: tuple) -> Sequential:
+        """The recast of ``self.model`` for images of ``shape``, built once per shape and
+        model, its weights copied afresh on every call (the model may have been trained
+        further, or replaced, since)."""
+        if self._fcns_of is not self.model:  # another model: its recasts are of no use
+            self._fcns, self._fcns_of = {}, self.model
         if shape not in self._fcns:
-            self._fcns[shape] = fully_convolutional(self.model, (*shape, 1))
-        return self._fcns[shape]
+            self._fcns[shape] = _recast(self.model, (*shape, 1))
+        fcn, pairs = self._fcns[shape]
+        _copy_weights(pairs)
+        return fcn
 
     def probability_map(self, image: np.ndarray) -> np.ndarray:
         """Class probabilities of every window of the padded image, (rows, cols, K).
