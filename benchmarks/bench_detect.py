@@ -13,15 +13,14 @@ What is measured
          probability map   ``detector.probability_map(image)``: the image scaled to [0, 1],
                            mirrored by P // 4 px, and the fully convolutional forward pass;
          FCN forward       that forward pass alone, on the padded images prepared beforehand;
-         post-processing   everything ``predict`` does after the map (the wafer mask, the
-                           die-to-die residual, the gate, the labelling of defect cells, the box
-                           refinement, non-maximum suppression), timed by running ``predict``
-                           with ``probability_map`` replaced, on the detector instance and for
-                           these runs only, by a lookup of the maps computed beforehand. The
-                           detections must be the same as the real ``predict``'s (printed).
-       The detections per image and the defect cells per image (map cells where
-       1 - P(background) >= cell_threshold) are printed too: the post-processing works per
-       group of defect cells, so its time depends on how many there are.
+         post-processing   everything ``predict`` does after the map (the background removal
+                           and the objects, as the classical detector finds them, the windows'
+                           vote on each object, non-maximum suppression), timed by running
+                           ``predict`` with ``probability_map`` replaced, on the detector
+                           instance and for these runs only, by a lookup of the maps computed
+                           beforehand. The detections must be the same as the real
+                           ``predict``'s (printed).
+       The detections per image are printed too.
 
     2. The fully convolutional pass against classifying windows one at a time, on the first
        wafer, padded as ``probability_map`` pads it (416x416 for P = 32): every P x P window at
@@ -56,9 +55,9 @@ Where the detectors come from
     (wafer_classical.h5). Without them, the script fits each on 10 generated wafers
     (``generate_wafers(10, seed=seed)``): the classical detector's grid search (a few seconds),
     and the CNN for 2 epochs on 300 patches per class (about half a minute on 2 cores), and says
-    so. The CNN's forward pass costs the same whatever its weights, but a barely trained network
-    calls other cells defects than a trained one, and the post-processing time follows the
-    number of defect cells: for figures that stand for the real detector, pass a trained model.
+    so. The CNN's forward pass and the post-processing cost about the same whatever the
+    weights, but the detections of a barely trained network are not worth looking at: for
+    figures that stand for the real detector, pass a trained model.
 
 Reading the figures
     Nothing is asserted: timings depend on the machine and on whatever else it is running; a
@@ -188,10 +187,9 @@ def get_detectors(args, parser) -> dict[str, DefectDetectionPipeline]:
             f"{history.history['accuracy'][-1]:.3f})"
         )
         print(
-            "  note: a barely trained CNN; its forward pass costs the same as a trained one's, "
-            "but its number of\n  defect cells, and so the post-processing time, differ: "
-            "pass --model PATH (from 'minidl train wafer')\n  for figures that stand for the "
-            "real detector."
+            "  note: a barely trained CNN; its timings are a trained one's, its detections are "
+            "not:\n  pass --model PATH (from 'minidl train wafer') for figures that stand for "
+            "the real detector."
         )
         pipelines["cnn"] = pipeline
     return {name: pipelines[name] for name in ("classical", "cnn")}
@@ -264,7 +262,6 @@ def cnn_breakdown(pipeline, images: np.ndarray, repeats: int, whole_ms: float) -
     forward_seconds = timed_runs(lambda: [fcn.forward(x) for x in xs], repeats)
     post_seconds, same = post_processing_runs(pipeline, images, maps, repeats)
 
-    cells = sum(int((1.0 - m[..., 0] >= detector.cell_threshold).sum()) for m in maps) / n
     rows, cols = maps[0].shape[:2]
     print(f"\n  Where the cnn's predict goes (median of {runs(repeats)}, per image):")
     print(f"  {'':24} {'ms/image':>9} {'share':>6}   all runs (ms/image)")
@@ -279,10 +276,7 @@ def cnn_breakdown(pipeline, images: np.ndarray, repeats: int, whole_ms: float) -
     print(f"  {'map + post-processing':24} {summed:9.1f} {summed / whole_ms:6.1%}")
     print(f"  {'whole predict':24} {whole_ms:9.1f}")
     print(f"  post-processing on the precomputed maps gives predict's detections: {same}")
-    print(
-        f"  map {rows}x{cols} cells (stride {detector.stride}); defect cells "
-        f"(1 - P(background) >= {detector.cell_threshold:g}): {cells:.1f} per image"
-    )
+    print(f"  map {rows}x{cols} cells (stride {detector.stride})")
 
 
 # -- 2. FCN against windows ---------------------------------------------------------------------

@@ -98,6 +98,7 @@ __all__ = [
     "ClassicalDetector",
     "die_pitch",
     "remove_background",
+    "segment",
 ]
 
 DEFAULT_THRESHOLD = 6.0
@@ -276,6 +277,66 @@ def _objects(z: np.ndarray, region: np.ndarray, threshold: float, hysteresis: fl
     keep &= np.bincount(labels.ravel(), minlength=n + 1) >= min_area
     keep[0] = False
     return labels, np.flatnonzero(keep)
+
+
+def segment(
+    residual: np.ndarray,
+    region: np.ndarray,
+    blur_kernel: int,
+    threshold: float,
+    hysteresis: float = 0.5,
+    min_area: int = 4,
+    box_fraction: float = 0.4,
+) -> list[dict[str, Any]]:
+    """Steps 2-5 of the module docstring: the objects that stand out of a residual image.
+
+    Shared by both detectors: the classical one names each object by its shape (step 6), the
+    CNN detector by its network's probability map.
+
+    Args:
+        residual: float (H, W), ``remove_background``'s residual.
+        region: bool (H, W), where objects are sought.
+        blur_kernel: odd int >= 1, the box blur's side (1 = none).
+        threshold: noise sigmas a pixel's blurred residual must reach to seed an object.
+        hysteresis: an object's pixels need only ``hysteresis * threshold`` (0 < h <= 1).
+        min_area: objects of fewer pixels (after closing) are dropped.
+        box_fraction: the footprint keeps the pixels reaching this fraction of the object's
+            peak (step 5).
+
+    Returns:
+        One dict per object, in label order: 'bbox' [x1, y1, x2, y2] (half-open, tight around
+        the footprint), 'ys' and 'xs' (the footprint's pixel rows and columns in the image),
+        'polarity' (+1.0 brighter than the wafer, -1.0 darker), 'peak' (the 95th percentile of
+        the signed residual over the object, grey levels) and 'z_peak' (the largest |z|).
+    """
+    if not region.any():
+        return []
+    z = _z_score(residual, region, blur_kernel)
+    labels, kept = _objects(z, region, threshold, hysteresis, min_area)
+    slices = ndimage.find_objects(labels)
+    found = []
+    for k in kept:
+        window = slices[k - 1]
+        inside = labels[window] == k
+        r = residual[window]
+        polarity = 1.0 if r[inside].sum() >= 0 else -1.0
+        signed = polarity * r
+        peak = float(np.percentile(signed[inside], 95))
+        footprint = inside & (signed >= box_fraction * peak) if peak > 0 else inside
+        ys, xs = np.nonzero(footprint)
+        ys, xs = ys + window[0].start, xs + window[1].start
+        found.append(
+            {
+                # half-open: one past the last row and column
+                "bbox": [int(xs.min()), int(ys.min()), int(xs.max() + 1), int(ys.max() + 1)],
+                "ys": ys,
+                "xs": xs,
+                "polarity": polarity,
+                "peak": peak,
+                "z_peak": float(np.abs(z[window][inside]).max()),
+            }
+        )
+    return found
 
 
 def _shape(ys: np.ndarray, xs: np.ndarray) -> dict[str, float]:
@@ -498,23 +559,20 @@ class ClassicalDetector:
     def _detect(self, prepared, blur_kernel: int, threshold: float) -> list[dict[str, Any]]:
         """Steps 2-6 on one image's residual, with the given blur and threshold."""
         residual, region, scale = prepared
-        if not region.any():
-            return []
-        z = _z_score(residual, region, blur_kernel)
-        labels, kept = _objects(z, region, threshold, self.hysteresis, self.min_area)
-        slices = ndimage.find_objects(labels)
+        objects = segment(
+            residual,
+            region,
+            blur_kernel,
+            threshold,
+            self.hysteresis,
+            self.min_area,
+            self.box_fraction,
+        )
         particle_length = self.particle_length * max(scale, 0.5)
         detections = []
-        for k in kept:
-            window = slices[k - 1]
-            inside = labels[window] == k
-            r = residual[window]
-            polarity = 1.0 if r[inside].sum() >= 0 else -1.0
-            signed = polarity * r
-            peak = np.percentile(signed[inside], 95)
-            footprint = inside & (signed >= self.box_fraction * peak) if peak > 0 else inside
-            ys, xs = np.nonzero(footprint)
-            shape = _shape(ys, xs)
+        for obj in objects:
+            polarity, peak = obj["polarity"], obj["peak"]
+            shape = _shape(obj["ys"], obj["xs"])
             # the margin: how far the deciding feature lies from the nearest rule boundary
             margin = abs(math.log(shape["length"] / particle_length)) / LENGTH_SCALE
             if shape["length"] <= particle_length:
@@ -526,12 +584,9 @@ class ClassicalDetector:
                 deep = (peak - self.crack_contrast) / CONTRAST_SCALE
                 name = "crack" if max(jag, deep) >= 0 else "scratch"
                 margin = min(margin, abs(max(jag, deep)))
-            z_peak = float(np.abs(z[window][inside]).max())
+            z_peak = obj["z_peak"]
             score = z_peak / (z_peak + threshold) * (0.5 + 0.5 * math.tanh(margin))
-            y0, x0 = window[0].start, window[1].start
-            box = [int(x0 + xs.min()), int(y0 + ys.min()), int(x0 + xs.max() + 1)]
-            box.append(int(y0 + ys.max() + 1))  # half-open: one past the last row and column
-            detections.append({"bbox": box, "class": name, "score": float(score)})
+            detections.append({"bbox": obj["bbox"], "class": name, "score": float(score)})
         return detections
 
     @property

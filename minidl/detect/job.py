@@ -87,9 +87,13 @@ def train_wafer(
     cnn = DefectDetectionPipeline("cnn", seed=seed, **cnn_params)
     history = cnn.fit(train_images, train_ann, epochs=epochs, verbose=2 if verbose else 0)
 
-    reports = {}
+    reports, all_predictions = {}, {}
     for name, pipeline in (("classical", classical), ("cnn", cnn)):
-        reports[name] = pipeline.evaluate(test_images, test_ann)
+        start_predict = time.perf_counter()
+        all_predictions[name] = pipeline.predict(test_images)
+        seconds = time.perf_counter() - start_predict
+        reports[name] = metrics.evaluate_detections(all_predictions[name], test_ann)
+        reports[name]["ms_per_image"] = 1e3 * seconds / n_test
     rows = [
         {"detector": name, **{k: r[k] for k in TABLE_COLUMNS[1:]}} for name, r in reports.items()
     ]
@@ -130,23 +134,17 @@ def train_wafer(
     predicted = cnn.detector.model.predict(x_test, verbose=0).argmax(axis=-1)
     patch_accuracy = float(np.mean(predicted == y_test))
     png(plot.confusion_matrix(y_test, predicted, list(PATCH_CLASSES)), "confusion_matrix.png")
-    predictions = {
-        name: p.predict(test_images[:3]) for name, p in (("classical", classical), ("cnn", cnn))
-    }
     for i in range(min(3, n_test)):
         for name in ("classical", "cnn"):
             png(
                 figures.detections(
                     test_images[i],
                     test_ann[i],
-                    predictions[name][i],
+                    all_predictions[name][i],
                     title=f"held-out wafer {i}: {name} detector",
                 ),
                 f"detections_{name}_{i}.png",
             )
-    all_predictions = {
-        name: p.predict(test_images) for name, p in (("classical", classical), ("cnn", cnn))
-    }
     sensitivity = {
         name: metrics.iou_sensitivity(d, test_ann) for name, d in all_predictions.items()
     }

@@ -19,6 +19,7 @@ from minidl.detect.cnn import (
     non_max_suppression,
     sliding_window_predict,
 )
+from minidl.detect.metrics import calculate_iou
 from minidl.model import Sequential
 
 CLASSES = ("scratch", "particle", "crack")
@@ -524,7 +525,9 @@ def test_nms_bad_threshold(threshold):
         ({"filters": (4, 4, 8)}, "filters"),
         ({"filters": (4, 4, 8, 0)}, "filters"),
         ({"filters": 8}, "filters"),
-        ({"cell_threshold": 1.01}, "cell_threshold"),
+        ({"patch_size": 30}, "patch_size as a multiple of 4"),
+        ({"blur_kernel": 4}, "blur_kernel as an odd int"),
+        ({"threshold_value": 0.0}, "threshold_value"),
         ({"box_fraction": -0.5}, "box_fraction"),
     ],
 )
@@ -564,7 +567,8 @@ def test_config_round_trip():
         augment=False,
         hard_negatives=7,
         filters=(2, 3, 4, 5),
-        cell_threshold=0.6,
+        blur_kernel=3,
+        threshold_value=5.5,
         box_fraction=0.3,
         seed=9,
     )
@@ -589,11 +593,13 @@ def test_from_config_with_a_model():
         CNNDetector.from_config([("patch_size", 24)])
 
 
-def test_build_model_shapes():
-    for P in (22, 32, 33):
+def test_build_model_shapes_and_every_size_recasts():
+    for P in (20, 32, 48):
         model = CNNDetector(patch_size=P, **SMALL).build_model(0)
         assert model.input_shape == (None, P, P, 1)
         assert model.output_shape((None, P, P, 1)) == (None, 4)
+        fcn = fully_convolutional(model, (P + 8, P + 12, 1))
+        assert fcn.output_shape((None, P + 8, P + 12, 1)) == (None, 3, 4, 4)
 
 
 def test_predict_before_fit():
@@ -695,6 +701,72 @@ def test_predict_output_format_with_a_confident_model(wafers):
     found = detector.predict([*images, rectangular])
     check_detections(found, [*images, rectangular])
     assert sum(len(d) for d in found) > 0
+
+
+def test_the_windows_that_see_a_pixel_hold_it_in_their_central_quarter():
+    # P = 32, stride 4: cell (i, j) is the window with top-left (4i - 8, 4j - 8); its central
+    # 8x8 square spans offsets 12..19. Pixel (y=16, x=21): rows with 12 <= 16 - (4i - 8) < 20,
+    # i = 2, 3; columns with 12 <= 21 - (4j - 8) < 20, j = 3, 4.
+    detector = CNNDetector(**SMALL)
+    seen = detector._seen_by(np.array([16]), np.array([21]), (10, 10))
+    assert sorted(zip(*np.nonzero(seen), strict=True)) == [(2, 3), (2, 4), (3, 3), (3, 4)]
+    # Two pixels four apart along x share one column of windows: 2 rows x 3 columns.
+    assert detector._seen_by(np.array([16, 16]), np.array([21, 25]), (10, 10)).sum() == 6
+    # A stride as wide as the central square: each pixel is seen by the one nearest window.
+    coarse = CNNDetector(stride=8, **SMALL)
+    seen = coarse._seen_by(np.array([16]), np.array([21]), (10, 10))
+    assert sorted(zip(*np.nonzero(seen), strict=True)) == [
+        (1, 2)
+    ]  # window (0, 8): offsets 16 and 13
+
+
+@pytest.fixture(scope="module")
+def one_particle():
+    images, annotations = generate_wafers(
+        1, (128, 128), n_defects_range=(1, 1), classes=("particle",), seed=3
+    )
+    return images[0], annotations[0][0]
+
+
+def detector_with_map(make_map):
+    """A detector whose probability map is given (the network is not consulted)."""
+    detector = CNNDetector(**SMALL)
+    detector.model = detector.build_model(0)
+    detector.probability_map = make_map
+    return detector
+
+
+def near_cells(box, shape, P=32, s=4):
+    """Map cells whose window centre (4i - 8 + 16, 4j - 8 + 16) lies within the box, +-2 px."""
+    i, j = np.indices(shape)
+    cy, cx = s * i - P // 4 + P // 2, s * j - P // 4 + P // 2
+    x1, y1, x2, y2 = box
+    return (cy >= y1 - 2) & (cy < y2 + 2) & (cx >= x1 - 2) & (cx < x2 + 2)
+
+
+@pytest.mark.parametrize(
+    ("probs", "expected"),
+    [((0.1, 0.0, 0.9, 0.0), ("particle", 0.9)), ((0.3, 0.1, 0.0, 0.6), ("crack", 0.6))],
+)
+def test_the_windows_name_the_object_and_the_image_places_it(one_particle, probs, expected):
+    image, truth = one_particle
+    rows = cols = (128 + 16 - 32) // 4 + 1
+
+    def make_map(_):
+        out = np.tile(np.float32([1.0, 0.0, 0.0, 0.0]), (rows, cols, 1))
+        out[near_cells(truth["bbox"], (rows, cols))] = probs
+        return out
+
+    found = detector_with_map(make_map).predict([image])[0]
+    assert [(d["class"], round(d["score"], 6)) for d in found] == [expected]
+    assert calculate_iou(found[0]["bbox"], truth["bbox"]) >= 0.5
+
+
+def test_objects_the_windows_call_background_are_dropped(one_particle):
+    image, _ = one_particle
+    rows = cols = (128 + 16 - 32) // 4 + 1
+    everywhere = np.tile(np.float32([0.7, 0.1, 0.1, 0.1]), (rows, cols, 1))
+    assert detector_with_map(lambda _: everywhere).predict([image]) == [[]]
 
 
 def test_predict_accepts_arrays_lists_and_floats_and_does_not_modify_them(fitted, wafers):
