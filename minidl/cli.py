@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "detector, compare them on held-out wafers and write models, metrics and pictures.",
         formatter_class=fmt,
     )
-    wafer.add_argument("--images", type=_positive_int, default=40, help="training wafers")
+    wafer.add_argument("--images", type=_positive_int, default=150, help="training wafers")
     wafer.add_argument("--test-images", type=_positive_int, default=20, help="held-out wafers")
     wafer.add_argument(
         "--epochs", type=_positive_int, default=None, help="CNN epochs (default: the detector's)"

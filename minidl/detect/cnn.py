@@ -166,8 +166,10 @@ def _as_conv(dense: L.Dense, kernel_hw: tuple[int, int], name: str) -> L.Conv2D:
 def fully_convolutional(model: Sequential, input_shape: Sequence[int]) -> Sequential:
     """The patch classifier recast to run over a whole image in one pass.
 
-    Convolutions, poolings, batch normalization and activations are copied as they are;
-    Dropout is left out (it does nothing at inference). A head that fixes the input size is
+    Convolutions, poolings, batch normalization and activations are copied as they are, except
+    that a batch normalization of a convolution's output channels (the convolution having no
+    activation) is folded into it (``_fold``); Dropout is left out (it does nothing at
+    inference). A head that fixes the input size is
     rewritten as convolutions with the same weights:
 
         Flatten + Dense(units) on an (h, w, C) map  ->  Conv2D(units, (h, w)), kernel
@@ -253,6 +255,10 @@ def _recast(
             pairs.append((layer, _as_conv(layer, hw, layer.name)))
         elif isinstance(layer, L.Softmax) and len(shape) == 2 and layer.axis in (-1, 1):
             pairs.append((None, L.Softmax(axis=-1, name=layer.name)))
+        elif _foldable(pairs, layer, shape):
+            conv = pairs[-1][0]
+            config = {**conv.get_config(), "use_bias": True}
+            pairs[-1] = ((conv, layer), L.Conv2D.from_config(config))
         elif isinstance(layer, L.BatchNormalization) and len(shape) == 2:
             config = {**layer.get_config(), "axis": -1}  # the feature axis is last in both
             pairs.append((layer, L.BatchNormalization.from_config(config)))
@@ -282,10 +288,39 @@ def _recast(
     return fcn, pairs
 
 
-def _copy_weights(pairs: list[tuple[L.Layer | None, L.Layer]]) -> None:
-    """Each source layer's weights and buffers into its recast twin (reshaped for Dense)."""
+def _foldable(pairs: list, layer: L.Layer, shape: tuple) -> bool:
+    """A BatchNormalization of the channels right after a Conv2D with no activation: at
+    inference it is a fixed scale and shift per channel, which the convolution can absorb."""
+    if not (isinstance(layer, L.BatchNormalization) and len(shape) == 4):
+        return False
+    if layer.axis not in (-1, 3) or not pairs:
+        return False
+    source = pairs[-1][0]
+    return isinstance(source, L.Conv2D) and source.activation in (None, "linear")
+
+
+def _fold(conv: L.Layer, norm: L.Layer, new: L.Layer) -> None:
+    """conv followed by batch normalization as one convolution: with s = gamma / sqrt(moving
+    variance + epsilon), norm(conv(x)) = conv(x) * s + (beta - moving_mean * s), so the kernel's
+    output channels are scaled by s and the bias is (b - moving_mean) * s + beta. One pass over
+    the feature map instead of two."""
+    C = norm.buffers["moving_mean"].shape[0]
+    gamma = norm.params["gamma"] if "gamma" in norm.params else np.ones(C)
+    beta = norm.params["beta"] if "beta" in norm.params else np.zeros(C)
+    s = gamma / np.sqrt(norm.buffers["moving_variance"] + norm.epsilon)
+    bias = conv.params["bias"] if "bias" in conv.params else np.zeros(C)
+    new.params["kernel"][...] = conv.params["kernel"] * s
+    new.params["bias"][...] = (bias - norm.buffers["moving_mean"]) * s + beta
+
+
+def _copy_weights(pairs: list[tuple[Any, L.Layer]]) -> None:
+    """Each source layer's weights and buffers into its recast twin (reshaped for Dense,
+    folded for a convolution and its batch normalization)."""
     for source, new in pairs:
         if source is None:
+            continue
+        if isinstance(source, tuple):
+            _fold(*source, new)
             continue
         for key, value in source.params.items():
             new.params[key][...] = value.reshape(new.params[key].shape)

@@ -1,8 +1,10 @@
 """The wafer-inspection job behind ``minidl train wafer``: data, training, a fair comparison.
 
-    1. generate training wafers (seed S) and held-out wafers (seed S + 1000, so no wafer is
-       shared), with minidl.data.wafer;
-    2. tune the classical detector and train the patch CNN on the training wafers;
+    1. generate training wafers (seed S), validation wafers (seed S + 2000) and held-out
+       wafers (seed S + 1000), so that no wafer is shared, with minidl.data.wafer;
+    2. tune the classical detector and train the patch CNN on the training wafers; the CNN's
+       patch loss and accuracy on the validation wafers are recorded after every epoch (the
+       training curves), and nothing is chosen by them;
     3. judge both on the held-out wafers with the same metrics (minidl.detect.metrics) and time
        their predictions;
     4. print a comparison table and write the model, the metrics and the pictures.
@@ -29,6 +31,8 @@ from .pipeline import DefectDetectionPipeline
 __all__ = ["TABLE_COLUMNS", "train_wafer"]
 
 HELD_OUT_SEED_OFFSET = 1000
+VALIDATION_SEED_OFFSET = 2000
+VALIDATION_WAFERS = 10
 TABLE_COLUMNS = (
     "detector",
     "precision",
@@ -50,7 +54,7 @@ def _say(text: str, verbose: int) -> None:
 
 def train_wafer(
     out: Path,
-    n_images: int = 40,
+    n_images: int = 150,
     n_test: int = 20,
     epochs: int | None = None,
     seed: int = 0,
@@ -67,13 +71,17 @@ def train_wafer(
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     _say(
-        f"Generating {n_images} training wafers (seed {seed}) and {n_test} held-out wafers "
+        f"Generating {n_images} training wafers (seed {seed}), {VALIDATION_WAFERS} validation "
+        f"wafers (seed {seed + VALIDATION_SEED_OFFSET}) and {n_test} held-out wafers "
         f"(seed {seed + HELD_OUT_SEED_OFFSET}), {image_size[0]}x{image_size[1]}",
         verbose,
     )
     train_images, train_ann = generate_wafers(n_images, image_size=image_size, seed=seed)
     test_images, test_ann = generate_wafers(
         n_test, image_size=image_size, seed=seed + HELD_OUT_SEED_OFFSET
+    )
+    val_images, val_ann = generate_wafers(
+        VALIDATION_WAFERS, image_size=image_size, seed=seed + VALIDATION_SEED_OFFSET
     )
 
     _say(
@@ -85,10 +93,18 @@ def train_wafer(
     _say("Training the patch CNN", verbose)
     cnn_params = {} if patches_per_class is None else {"per_class": patches_per_class}
     cnn = DefectDetectionPipeline("cnn", seed=seed, **cnn_params)
-    history = cnn.fit(train_images, train_ann, epochs=epochs, verbose=2 if verbose else 0)
+    history = cnn.fit(
+        train_images,
+        train_ann,
+        epochs=epochs,
+        verbose=2 if verbose else 0,
+        validation_images=val_images,
+        validation_annotations=val_ann,
+    )
 
     reports, all_predictions = {}, {}
     for name, pipeline in (("classical", classical), ("cnn", cnn)):
+        pipeline.predict(test_images[:1])  # untimed: the CNN builds its network for this size
         start_predict = time.perf_counter()
         all_predictions[name] = pipeline.predict(test_images)
         seconds = time.perf_counter() - start_predict

@@ -260,6 +260,21 @@ def test_a_layer_that_leaves_patch_pixels_unread_is_refused():
 # ---------------------------------------------------------------------------------------------
 
 
+def test_batch_normalization_after_a_convolution_is_folded_into_it():
+    model = detector_model(3)  # input BN, then 4 x (Conv2D without bias, BN, ReLU)
+    fcn = fully_convolutional(model, (48, 52, 1))
+    kinds = [type(layer).__name__ for layer in fcn.layers]
+    assert kinds.count("BatchNormalization") == 1 and kinds[0] == "BatchNormalization"
+    convs = [layer for layer in fcn.layers if isinstance(layer, L.Conv2D)]
+    assert len(convs) == 5 and all("bias" in c.params for c in convs[:4])
+    # the folded kernel, by hand for the first convolution
+    conv, norm = model.layers[1], model.layers[2]
+    s = norm.params["gamma"] / np.sqrt(norm.buffers["moving_variance"] + norm.epsilon)
+    np.testing.assert_allclose(convs[0].params["kernel"], conv.params["kernel"] * s, rtol=1e-6)
+    expected_bias = norm.params["beta"] - norm.buffers["moving_mean"] * s
+    np.testing.assert_allclose(convs[0].params["bias"], expected_bias, rtol=1e-6, atol=1e-7)
+
+
 @pytest.mark.parametrize("name", ["detector", "flatten_dense", "global_max"])
 def test_recast_equals_sliding_window_at_the_network_stride(name):
     model = BUILDERS[name](13)
