@@ -7,7 +7,9 @@
        training curves), and nothing is chosen by them;
     3. judge both on the held-out wafers with the same metrics (minidl.detect.metrics) and time
        their predictions;
-    4. print a comparison table and write the model, the metrics and the pictures.
+    4. print a comparison table and write the model, the metrics and the pictures, and the
+       first three held-out wafers as plain PNGs (held_out_<i>.png), to try
+       ``minidl detect`` on.
 
 Everything is seeded: the same command gives the same numbers (timings aside).
 """
@@ -19,12 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from .. import __version__
 from ..data.patches import make_patch_dataset
 from ..data.wafer import CLASS_NAMES as PATCH_CLASSES
 from ..data.wafer import generate_wafers
-from ..io import write_json
+from ..io import atomic_path, write_json
 from . import figures, metrics
 from .pipeline import DefectDetectionPipeline
 
@@ -139,6 +142,10 @@ def train_wafer(
     cnn.save(out / "wafer_cnn.h5")
     classical.save(out / "wafer_classical.h5")
     written = ["wafer_cnn.h5", "wafer_classical.h5"]
+    for i in range(min(3, n_test)):  # plain images to try 'minidl detect' on
+        with atomic_path(out / f"held_out_{i}.png") as tmp:
+            Image.fromarray(test_images[i]).save(tmp, format="PNG")
+        written.append(f"held_out_{i}.png")
 
     def png(fig, name: str) -> None:
         plot.save_png(fig, out / name)
@@ -146,7 +153,7 @@ def train_wafer(
         written.append(name)
 
     png(plot.history(history), "training_curves.png")
-    x_test, y_test = make_patch_dataset(test_images, test_ann, per_class=100, seed=seed + 1)
+    x_test, y_test = make_patch_dataset(test_images, test_ann, per_class=250, seed=seed + 1)
     predicted = cnn.detector.model.predict(x_test, verbose=0).argmax(axis=-1)
     patch_accuracy = float(np.mean(predicted == y_test))
     png(plot.confusion_matrix(y_test, predicted, list(PATCH_CLASSES)), "confusion_matrix.png")
