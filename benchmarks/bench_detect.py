@@ -369,7 +369,7 @@ def torch_activation(name: str, where: str) -> list:
         return [torch.nn.ReLU()]
     if name == "softmax":
         return [torch.nn.Softmax(dim=1)]  # channels are axis 1 in NCHW
-    if name == "linear":
+    if name in (None, "linear"):
         return []
     raise TypeError(f"{where}: no PyTorch twin here for activation {name!r}")
 

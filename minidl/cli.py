@@ -3,8 +3,8 @@
     minidl train wafer [--images N] [--epochs E] [--seed S] [--out DIR]
 
 generates synthetic wafers, tunes the classical detector and trains the patch CNN, compares both
-on held-out wafers (a table on stdout) and writes the models, ``metrics.json`` and pictures
-into DIR (minidl.detect.job).
+on held-out wafers (a table on stdout) and writes the models, ``metrics.json``, pictures and
+three held-out wafers as plain PNGs into DIR (minidl.detect.job).
 
     minidl detect IMAGE... --model PATH [--out DIR]
 
