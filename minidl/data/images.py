@@ -1,8 +1,15 @@
-"""Reading image files into arrays, whatever their mode or size.
+"""Images: reading image files into arrays, and the test images of the image-processing lessons.
 
 Pillow opens almost any format; images come in many modes (RGB, RGBA, palette 'P', grayscale
 'L', 16-bit 'I;16', CMYK, float 'F'). ``load_rgb`` turns each into 8-bit RGB the same way, so a
 student's phone photo and a scanned PNG both reach the network as (H, W, 3) values in [0, 255].
+
+Test images, grey, float64 in [0, 1]:
+    checkerboard   made here: flat squares and straight edges, the easiest image to denoise
+                   and the one that shows where a denoiser's patch grid falls;
+    cameraman      the classic 512 x 512 photograph (public domain), from scikit-image, which
+                   ships it inside its package (the optional extra ``images``); nothing is
+                   downloaded.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["load_rgb"]
+__all__ = ["cameraman", "checkerboard", "load_rgb"]
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -59,3 +66,57 @@ def load_rgb(
     if size is not None:
         rgb = rgb.resize(tuple(int(s) for s in size))
     return np.asarray(rgb, dtype=np.float64)
+
+
+def checkerboard(
+    n_squares: int = 8, square_size: int = 32, low: float = 0.2, high: float = 0.8
+) -> np.ndarray:
+    """A checkerboard of n_squares x n_squares squares, each square_size pixels wide.
+
+    Args:
+        n_squares: squares per side, an int >= 1 (default 8).
+        square_size: pixels per square side, an int >= 1 (default 32).
+        low, high: the two grey levels (defaults 0.2 and 0.8, so that added noise of a few
+            hundredths is rarely clipped at 0 or 1); the top-left square is ``high``.
+
+    Returns:
+        float64 array (n_squares * square_size, n_squares * square_size).
+
+    Raises:
+        ValueError: a size that is not an int >= 1, or a grey level that is not finite.
+
+    Example:
+        >>> checkerboard(2, 2, 0.0, 1.0)
+        array([[1., 1., 0., 0.],
+               [1., 1., 0., 0.],
+               [0., 0., 1., 1.],
+               [0., 0., 1., 1.]])
+    """
+    for name, value in (("n_squares", n_squares), ("square_size", square_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"checkerboard: expected {name} as an int >= 1, received {value!r}")
+    for name, value in (("low", low), ("high", high)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise ValueError(f"checkerboard: expected {name} as a number, received {value!r}")
+        if not np.isfinite(value):
+            raise ValueError(f"checkerboard: expected {name} as a finite number, received {value}")
+    index = np.arange(n_squares * square_size) // square_size
+    light = (index[:, None] + index[None, :]) % 2 == 0
+    return np.where(light, float(high), float(low))
+
+
+def cameraman() -> np.ndarray:
+    """The 512 x 512 grey cameraman photograph as float64 in [0, 1] (``skimage.data.camera()``
+    divided by 255).
+
+    Raises:
+        ImportError: scikit-image is not installed; the message names the extra that brings it.
+    """
+    try:
+        from skimage import data
+    except ImportError as err:
+        raise ImportError(
+            "cameraman: needs scikit-image, which ships the image; install minidl's optional "
+            "extra with pip install -e '.[images]' (or pip install scikit-image)"
+        ) from err
+    return data.camera().astype(np.float64) / 255.0

@@ -1,0 +1,25 @@
+"""Sparse representations: a signal written with few atoms of a well-chosen basis or dictionary.
+
+dct.py      the orthonormal DCT-II and its 2-D form on patch stacks
+patches.py  patches of an image as a view, and weighted overlap-add back into an image
+noise.py    adding white Gaussian noise, estimating its sigma from the image, PSNR
+denoise.py  hard thresholding in the sliding DCT, with uniform or sparsity-aware aggregation
+"""
+
+from .dct import dct2, dct_matrix, idct2
+from .denoise import dct_denoise
+from .noise import add_noise, estimate_noise_sigma, psnr
+from .patches import aggregate_patches, extract_patches, patch_positions
+
+__all__ = [
+    "add_noise",
+    "aggregate_patches",
+    "dct2",
+    "dct_denoise",
+    "dct_matrix",
+    "estimate_noise_sigma",
+    "extract_patches",
+    "idct2",
+    "patch_positions",
+    "psnr",
+]
