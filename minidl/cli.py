@@ -463,7 +463,7 @@ def detect_images(args: argparse.Namespace) -> int:
     report = []
     for path, image, items in zip(args.images, images, found, strict=True):
         name = f"{path.stem}_detections.png"
-        fig = draw(image, [], items, title=f"{path.name}: {len(items)} defect(s)")
+        fig = draw(image, None, items, title=f"{path.name}: {len(items)} defect(s)")
         save_png(fig, args.out / name)
         plt.close(fig)
         report.append({"image": str(path), "detections": items, "picture": name})

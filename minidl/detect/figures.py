@@ -38,12 +38,13 @@ def _box(ax, bbox, colour: str, dashed: bool, label: str | None) -> None:
 
 def detections(image: np.ndarray, ground_truth, predictions, path=None, title: str | None = None):
     """Two panels of one wafer: the truth (dashed boxes) and the detections (solid, with scores),
-    one colour per class."""
+    one colour per class. With ``ground_truth`` None (an image whose defects nobody marked) the
+    left panel shows the plain image, titled 'image'."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
     for ax, items, name in (
-        (axes[0], ground_truth, "ground truth"),
+        (axes[0], ground_truth or [], "image" if ground_truth is None else "ground truth"),
         (axes[1], predictions, "detections"),
     ):
         ax.imshow(image, cmap="gray", vmin=0, vmax=255)
