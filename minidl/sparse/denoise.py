@@ -27,10 +27,11 @@ Each pixel lies in up to p^2 patch estimates; the output averages them with a we
 depends on where the tile grid happens to fall (blocking artefacts, and an image shifted by
 one pixel is denoised differently); step 1 averages over all the grids.
 
-Memory and speed: the patches of a band of rows are copied out at a time, transformed by one
-matrix product with the (p^2, p^2) Kronecker matrix D (x) D, thresholded, transformed back and
-added into the output (``minidl.sparse.patches.overlap_add``); about 40 MB at a time whatever
-the image size.
+Memory and speed: the patches of a band of rows are copied out at a time (about 40 MB whatever
+the image size) and transformed by one matrix product with the (p^2, p^2) Kronecker matrix
+D (x) D; after thresholding, the inverse product is taken in the transposed order, which lays the
+estimates out pixel-major, (p, p, rows, cols), so that ``minidl.sparse.patches.overlap_add``
+reads each offset's plane contiguously.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from .dct import dct_matrix
 from .noise import check_image, check_positive, estimate_noise_sigma
 from .patches import extract_patches, overlap_add, patch_positions
 
-__all__ = ["dct_denoise", "hard_threshold_dct"]
+__all__ = ["dct_denoise"]
 
 _BAND_VALUES = 5_000_000  # patch values per band: 40 MB of float64
 
@@ -59,31 +60,6 @@ def _threshold(threshold: object, sigma: float, p: int, where: str) -> float:
             )
         return sigma * math.sqrt(2.0 * math.log(p * p)) if p > 1 else 0.0
     return check_positive(threshold, "threshold", where)
-
-
-def hard_threshold_dct(
-    patches: np.ndarray, tau: float, kron: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Steps 1-3 of the module docstring on flattened patches.
-
-    Args:
-        patches: array (n, p*p), one row-major flattened patch per row.
-        tau: the threshold; coefficients with |c| <= tau become 0, the DC never.
-        kron: the (p*p, p*p) matrix D (x) D, if already at hand.
-
-    Returns:
-        (estimates, kept): the denoised patches (n, p*p) and how many coefficients each kept
-        (n,), the DC included.
-    """
-    p = math.isqrt(patches.shape[1])
-    if kron is None:
-        D = dct_matrix(p)
-        kron = np.kron(D, D)
-    c = patches @ kron.T
-    keep = np.abs(c) > tau
-    keep[:, 0] = True
-    c *= keep
-    return c @ kron, keep.sum(axis=1)
 
 
 def dct_denoise(
@@ -160,13 +136,17 @@ def dct_denoise(
     for r0 in range(0, len(ys), band):
         rows = patches[r0 : r0 + band]
         n_rows, n_cols = rows.shape[:2]
-        estimates, kept = hard_threshold_dct(rows.reshape(-1, p * p), tau, kron)
-        weights = np.ones(len(kept)) if aggregation == "uniform" else 1.0 / kept
+        c = rows.reshape(-1, p * p) @ kron.T  # (n, p^2): one patch's coefficients per row
+        keep = np.abs(c) > tau
+        keep[:, 0] = True  # the DC
+        c *= keep
+        planes = (kron.T @ c.T).reshape(p, p, n_rows, n_cols)  # estimates, pixel-major
+        weights = None if aggregation == "uniform" else 1.0 / keep.sum(axis=1)
         overlap_add(
             total,
             norm,
-            estimates.reshape(n_rows, n_cols, p, p),
-            weights.reshape(n_rows, n_cols),
+            planes,
+            None if weights is None else weights.reshape(n_rows, n_cols),
             ys[r0 : r0 + band],
             xs,
         )

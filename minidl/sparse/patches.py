@@ -115,31 +115,39 @@ def _regular_blocks(positions: np.ndarray) -> list[tuple[slice, int, int]]:
 def overlap_add(
     total: np.ndarray,
     norm: np.ndarray,
-    patches: np.ndarray,
-    weights: np.ndarray,
+    planes: np.ndarray,
+    weights: np.ndarray | None,
     ys: np.ndarray,
     xs: np.ndarray,
 ) -> None:
     """Add ``weights * patches`` into ``total`` and ``weights`` into ``norm``, in place.
 
-    ``patches`` (rows, cols, p, p) start at rows ``ys`` and columns ``xs`` (as
-    ``patch_positions`` gives them, or a run of them); the loop runs over the p^2 offsets,
-    each a strided slice of the image. Callers that process the patches a band at a time (to
-    bound memory) call it once per band.
+    The patches come as *planes*, array (p, p, rows, cols): plane [a, b] holds pixel (a, b) of
+    every patch, the patches starting at rows ``ys`` and columns ``xs`` (as
+    ``patch_positions`` gives them, or a run of them). Offset (a, b) of all patches lands on
+    one strided slice of the image, so the loop runs over the p^2 offsets only; with the
+    planes contiguous, each addition reads memory in order. ``weights`` (rows, cols), or None
+    for 1 each. Callers that process the patches a band at a time (to bound memory) call it
+    once per band.
     """
-    p = patches.shape[2]
+    p = planes.shape[0]
     for rows, top, sy in _regular_blocks(ys):
         for cols, left, sx in _regular_blocks(xs):
-            block, wb = patches[rows, cols], weights[rows, cols]
-            nr, nc = wb.shape
+            wb = None if weights is None else weights[rows, cols]
+            nr, nc = len(ys[rows]), len(xs[cols])
             for a in range(p):
                 for b in range(p):
                     target = (
                         slice(top + a, top + a + sy * (nr - 1) + 1, sy),
                         slice(left + b, left + b + sx * (nc - 1) + 1, sx),
                     )
-                    total[target] += wb * block[:, :, a, b]
-                    norm[target] += wb
+                    values = planes[a, b, rows, cols]
+                    if wb is None:
+                        total[target] += values
+                        norm[target] += 1.0
+                    else:
+                        total[target] += wb * values
+                        norm[target] += wb
 
 
 def aggregate_patches(
@@ -182,7 +190,7 @@ def aggregate_patches(
             f"{step}, received {patches.shape[0]} x {patches.shape[1]}"
         )
     if weights is None:
-        w = np.ones(patches.shape[:2])
+        w = None
     else:
         w = np.asarray(weights, dtype=np.float64)
         if w.shape != patches.shape[:2] or not np.all(np.isfinite(w)) or np.any(w < 0):
@@ -191,7 +199,7 @@ def aggregate_patches(
                 f"numbers >= 0, received {getattr(weights, 'shape', weights)}"
             )
     total, norm = np.zeros((H, W)), np.zeros((H, W))
-    overlap_add(total, norm, patches, w, ys, xs)
+    overlap_add(total, norm, patches.transpose(2, 3, 0, 1), w, ys, xs)
     if np.any(norm <= 0):
         raise ValueError(
             f"{where}: some pixels lie in no patch of positive weight (a step larger than the "
