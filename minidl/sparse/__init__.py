@@ -4,11 +4,13 @@ dct.py      the orthonormal DCT-II and its 2-D form on patch stacks
 patches.py  patches of an image as a view, and weighted overlap-add back into an image
 noise.py    adding white Gaussian noise, estimating its sigma from the image, PSNR
 denoise.py  hard thresholding in the sliding DCT, with uniform or sparsity-aware aggregation
+omp.py      orthogonal matching pursuit for many signals at once (Batch-OMP, progressive Cholesky)
 """
 
 from .dct import dct2, dct_matrix, idct2
 from .denoise import dct_denoise
 from .noise import add_noise, estimate_noise_sigma, psnr
+from .omp import omp
 from .patches import aggregate_patches, extract_patches, patch_positions
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "estimate_noise_sigma",
     "extract_patches",
     "idct2",
+    "omp",
     "patch_positions",
     "psnr",
 ]
