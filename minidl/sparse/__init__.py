@@ -5,8 +5,10 @@ patches.py  patches of an image as a view, and weighted overlap-add back into an
 noise.py    adding white Gaussian noise, estimating its sigma from the image, PSNR
 denoise.py  hard thresholding in the sliding DCT, with uniform or sparsity-aware aggregation
 omp.py      orthogonal matching pursuit for many signals at once (Batch-OMP, progressive Cholesky)
+bpdn.py     basis pursuit denoising, min ||Dx - s||^2 + lam ||x||_1, by ADMM for many signals
 """
 
+from .bpdn import bpdn, soft_threshold
 from .dct import dct2, dct_matrix, idct2
 from .denoise import dct_denoise
 from .noise import add_noise, estimate_noise_sigma, psnr
@@ -16,6 +18,7 @@ from .patches import aggregate_patches, extract_patches, patch_positions
 __all__ = [
     "add_noise",
     "aggregate_patches",
+    "bpdn",
     "dct2",
     "dct_denoise",
     "dct_matrix",
@@ -25,4 +28,5 @@ __all__ = [
     "omp",
     "patch_positions",
     "psnr",
+    "soft_threshold",
 ]
