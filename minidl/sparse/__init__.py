@@ -6,11 +6,13 @@ noise.py    adding white Gaussian noise, estimating its sigma from the image, PS
 denoise.py  hard thresholding in the sliding DCT, with uniform or sparsity-aware aggregation
 omp.py      orthogonal matching pursuit for many signals at once (Batch-OMP, progressive Cholesky)
 bpdn.py     basis pursuit denoising, min ||Dx - s||^2 + lam ||x||_1, by ADMM for many signals
+ksvd.py     K-SVD dictionary learning
 """
 
 from .bpdn import bpdn, soft_threshold
 from .dct import dct2, dct_matrix, idct2
 from .denoise import dct_denoise
+from .ksvd import ksvd
 from .noise import add_noise, estimate_noise_sigma, psnr
 from .omp import omp
 from .patches import aggregate_patches, extract_patches, patch_positions
@@ -25,6 +27,7 @@ __all__ = [
     "estimate_noise_sigma",
     "extract_patches",
     "idct2",
+    "ksvd",
     "omp",
     "patch_positions",
     "psnr",
