@@ -7,11 +7,13 @@ denoise.py  hard thresholding in the sliding DCT, with uniform or sparsity-aware
 omp.py      orthogonal matching pursuit for many signals at once (Batch-OMP, progressive Cholesky)
 bpdn.py     basis pursuit denoising, min ||Dx - s||^2 + lam ||x||_1, by ADMM for many signals
 ksvd.py     K-SVD dictionary learning
+inpaint.py  coding every patch over a dictionary: denoising, and inpainting with masked OMP
 """
 
 from .bpdn import bpdn, soft_threshold
-from .dct import dct2, dct_matrix, idct2
+from .dct import dct2, dct_dictionary, dct_matrix, idct2
 from .denoise import dct_denoise
+from .inpaint import inpaint, masked_omp, sparse_denoise
 from .ksvd import ksvd
 from .noise import add_noise, estimate_noise_sigma, psnr
 from .omp import omp
@@ -23,13 +25,17 @@ __all__ = [
     "bpdn",
     "dct2",
     "dct_denoise",
+    "dct_dictionary",
     "dct_matrix",
     "estimate_noise_sigma",
     "extract_patches",
     "idct2",
+    "inpaint",
     "ksvd",
+    "masked_omp",
     "omp",
     "patch_positions",
     "psnr",
     "soft_threshold",
+    "sparse_denoise",
 ]

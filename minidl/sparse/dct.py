@@ -18,9 +18,11 @@ D (x) D acting on the flattened patches: vec(D X D^T) = (D (x) D) vec(X) for row
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["dct2", "dct_matrix", "idct2"]
+__all__ = ["dct2", "dct_dictionary", "dct_matrix", "idct2"]
 
 
 def dct_matrix(p: int) -> np.ndarray:
@@ -101,3 +103,38 @@ def idct2(coefficients: np.ndarray) -> np.ndarray:
     c = _patch_stack(coefficients, "idct2")
     D = dct_matrix(c.shape[-1])
     return _kron_transform(c, np.kron(D, D).T)
+
+
+def dct_dictionary(p: int, n_atoms: int = 256) -> np.ndarray:
+    """The overcomplete 2-D DCT dictionary for p x p patches (as in the K-SVD paper's
+    experiments): the starting point, or the fixed choice, for coding image patches.
+
+    The 1-D dictionary has q = sqrt(n_atoms) cosines of length p at frequencies
+    k / q half-periods per sample (k = 0 .. q - 1), finer steps than the orthonormal DCT's when
+    q > p; every atom but the flat one has its mean removed, and all are normalised. The 2-D
+    atoms are the outer products of pairs of them, flattened row-major (the Kronecker product).
+
+    Args:
+        p: the patch side, >= 1.
+        n_atoms: a square number >= p^2 (default 256, i.e. 16 x 16 frequencies for 8 x 8).
+
+    Returns:
+        float64 (p*p, n_atoms), unit-norm columns; column 0 is the flat atom 1/p.
+
+    Raises:
+        ValueError: p < 1, or n_atoms not a square number >= p^2.
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise ValueError(f"dct_dictionary: expected p as an int >= 1, received {p!r}")
+    q = math.isqrt(n_atoms) if isinstance(n_atoms, (int, np.integer)) and n_atoms > 0 else -1
+    if isinstance(n_atoms, bool) or q * q != n_atoms or q < p:
+        raise ValueError(
+            f"dct_dictionary: expected n_atoms as a square number >= p^2 = {p * p}, received "
+            f"{n_atoms!r}"
+        )
+    n = np.arange(p)[:, None]
+    k = np.arange(q)[None, :]
+    one = np.cos(np.pi * n * k / q)
+    one[:, 1:] -= one[:, 1:].mean(axis=0)
+    one /= np.linalg.norm(one, axis=0)
+    return np.kron(one, one)

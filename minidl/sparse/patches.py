@@ -42,9 +42,9 @@ def _check_step(step: object, where: str) -> int:
 
 
 def _check_image(image: object, where: str) -> np.ndarray:
-    if not isinstance(image, np.ndarray) or image.ndim != 2 or image.dtype.kind not in "uif":
+    if not isinstance(image, np.ndarray) or image.ndim != 2 or image.dtype.kind not in "buif":
         raise ValueError(
-            f"{where}: expected a 2-D grey image (H, W) of numbers, received "
+            f"{where}: expected a 2-D image (H, W) of numbers or booleans, received "
             f"{getattr(image, 'shape', type(image).__name__)}"
         )
     return image

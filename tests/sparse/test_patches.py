@@ -80,7 +80,7 @@ def test_bad_arguments():
         extract_patches(image, 7)
     with pytest.raises(ValueError, match=r"extract_patches: expected step as an int >= 1"):
         extract_patches(image, 3, 0)
-    with pytest.raises(ValueError, match=r"extract_patches: expected a 2-D grey image"):
+    with pytest.raises(ValueError, match=r"extract_patches: expected a 2-D image \(H, W\)"):
         extract_patches(np.zeros((6, 8, 3)), 3)
     patches = extract_patches(image, 3)
     with pytest.raises(ValueError, match=r"expected 4 x 6 patches for a 6x8 image at step 1"):
