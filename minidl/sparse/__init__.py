@@ -8,8 +8,10 @@ omp.py      orthogonal matching pursuit for many signals at once (Batch-OMP, pro
 bpdn.py     basis pursuit denoising, min ||Dx - s||^2 + lam ||x||_1, by ADMM for many signals
 ksvd.py     K-SVD dictionary learning
 inpaint.py  coding every patch over a dictionary: denoising, and inpainting with masked OMP
+anomaly.py  anomaly detection from a dictionary of normal patches (no labels), ROC AUC
 """
 
+from .anomaly import AnomalyDetector, roc_auc
 from .bpdn import bpdn, soft_threshold
 from .dct import dct2, dct_dictionary, dct_matrix, idct2
 from .denoise import dct_denoise
@@ -20,6 +22,7 @@ from .omp import omp
 from .patches import aggregate_patches, extract_patches, patch_positions
 
 __all__ = [
+    "AnomalyDetector",
     "add_noise",
     "aggregate_patches",
     "bpdn",
@@ -36,6 +39,7 @@ __all__ = [
     "omp",
     "patch_positions",
     "psnr",
+    "roc_auc",
     "soft_threshold",
     "sparse_denoise",
 ]
