@@ -25,6 +25,13 @@ What is measured
        Median time of R runs, the ratio, and the share of signals whose supports agree, with the
        largest coefficient difference. Target: minidl >= 5x faster with the same supports.
 
+    3. Classifying wafer defect patches (``make_patch_dataset``, 32 x 32: background, scratch,
+       particle, crack) by sparse representation: ``SRCClassifier`` (OMP, 10 atoms, 2 x 2
+       downsampling) with 1,500 patches per class of 150 training wafers (seed S) as its
+       dictionary, tested on 500 patches per class of 20 held-out wafers (seed S + 1000), the
+       same patches ``minidl train wafer`` holds out. With --cnn PATH (a pipeline saved by
+       ``minidl train wafer``) the patch CNN is scored on the same test patches.
+
 Reading the figures
     Nothing is asserted. Timings depend on the machine and on whatever else it runs; both sides
     of each comparison run in this process, one after the other, on the same inputs.
@@ -35,6 +42,7 @@ How to run
     pip install opencv-contrib-python-headless scikit-learn    # for the comparisons
     python benchmarks/bench_sparse.py
     python benchmarks/bench_sparse.py --repeats 9 --seed 1
+    python benchmarks/bench_sparse.py --cnn runs/wafer-<time>/wafer_cnn.h5
 """
 
 from __future__ import annotations
@@ -47,7 +55,9 @@ import numpy as np
 
 from minidl import __version__
 from minidl.data.images import cameraman
-from minidl.sparse import add_noise, dct_denoise, estimate_noise_sigma, omp, psnr
+from minidl.data.patches import make_patch_dataset
+from minidl.data.wafer import CLASS_NAMES, generate_wafers
+from minidl.sparse import SRCClassifier, add_noise, dct_denoise, estimate_noise_sigma, omp, psnr
 
 SIGMA = 20 / 255
 
@@ -146,14 +156,43 @@ def coding(repeats: int, seed: int) -> None:
     )
 
 
+def classifying(seed: int, cnn: str | None) -> None:
+    train_images, train_ann = generate_wafers(150, seed=seed)
+    test_images, test_ann = generate_wafers(20, seed=seed + 1000)
+    x, y = make_patch_dataset(train_images, train_ann, per_class=1500, seed=seed)
+    xt, yt = make_patch_dataset(test_images, test_ann, per_class=500, seed=seed + 1)
+    print(f"\n3. Wafer patches: {len(x)} training, {len(xt)} test (held-out wafers)")
+    start = time.perf_counter()
+    predicted = SRCClassifier(n_nonzero=10, downsample=2).fit(x[..., 0], y).predict(xt[..., 0])
+    seconds = time.perf_counter() - start
+    rows = [("SRC (OMP, 10 atoms)", predicted, seconds)]
+    if cnn:
+        from minidl.detect.pipeline import DefectDetectionPipeline
+
+        model = DefectDetectionPipeline.load(cnn).detector.model
+        start = time.perf_counter()
+        scores = model.predict(xt, verbose=0)
+        rows.append(("patch CNN", scores.argmax(axis=-1), time.perf_counter() - start))
+    else:
+        print("   patch CNN: skipped (pass --cnn runs/wafer-<time>/wafer_cnn.h5)")
+    names = "  ".join(f"{c:>10}" for c in CLASS_NAMES)
+    print(f"   {'':22} {'accuracy':>8}  {names}  {'seconds':>7}")
+    for name, pred, secs in rows:
+        recall = "  ".join(f"{np.mean(pred[yt == k] == k):10.3f}" for k in range(len(CLASS_NAMES)))
+        print(f"   {name:22} {np.mean(pred == yt):8.4f}  {recall}  {secs:7.1f}")
+    print("   (per class: the share of that class's test patches named right)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure")
     parser.add_argument("--seed", type=int, default=0, help="seed of the noise and the data")
+    parser.add_argument("--cnn", default=None, help="a wafer pipeline file for section 3")
     args = parser.parse_args()
     print(f"minidl {__version__}, numpy {np.__version__}")
     denoising(args.repeats, args.seed)
     coding(args.repeats, args.seed)
+    classifying(args.seed, args.cnn)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ bpdn.py     basis pursuit denoising, min ||Dx - s||^2 + lam ||x||_1, by ADMM for
 ksvd.py     K-SVD dictionary learning
 inpaint.py  coding every patch over a dictionary: denoising, and inpainting with masked OMP
 anomaly.py  anomaly detection from a dictionary of normal patches (no labels), ROC AUC
+src.py      classification by sparse representation over the training samples
 """
 
 from .anomaly import AnomalyDetector, roc_auc
@@ -20,9 +21,11 @@ from .ksvd import ksvd
 from .noise import add_noise, estimate_noise_sigma, psnr
 from .omp import omp
 from .patches import aggregate_patches, extract_patches, patch_positions
+from .src import SRCClassifier
 
 __all__ = [
     "AnomalyDetector",
+    "SRCClassifier",
     "add_noise",
     "aggregate_patches",
     "bpdn",
