@@ -17,6 +17,11 @@ detections.
 denoises an image by hard thresholding in the sliding DCT (minidl.sparse) and writes the
 denoised PNG, a side-by-side figure and a JSON report (sigma in grey levels, 0-255).
 
+    minidl anomaly [--normal N] [--test N] [--size PX] [--fpr RATE] [--seed S] [--out DIR]
+
+fits a dictionary anomaly detector on generated defect-free wafers (no labels), scores wafers
+with defects and writes anomaly maps beside the truth, the ROC curve and metrics.json.
+
     minidl data wafer [--out FILE] [--images N] [--per-class K] [--seed S]
 
 writes a patch data set (defect and background patches) as HDF5.
@@ -82,6 +87,16 @@ def _sigma(text: str) -> float | str:
         raise argparse.ArgumentTypeError(
             f"expected 'auto' or a positive number of grey levels, received {text!r}"
         ) from None
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a rate between 0 and 1, received {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -243,6 +258,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     denoise.add_argument("--out", type=Path, default=Path("denoised"), help="output folder")
     denoise.set_defaults(func=denoise_image)
+
+    anomaly = commands.add_parser(
+        "anomaly",
+        help="find wafer defects with no labels: a dictionary of normal patches",
+        description="Fit an anomaly detector on generated defect-free wafers (no defect is "
+        "labelled), score wafers with defects against their true masks and write anomaly maps, "
+        "the ROC curve and metrics.json.",
+        formatter_class=fmt,
+    )
+    anomaly.add_argument(
+        "--normal", type=_positive_int, default=12, help="defect-free wafers to fit on"
+    )
+    anomaly.add_argument(
+        "--test", type=_positive_int, default=6, help="wafers with defects to score"
+    )
+    anomaly.add_argument(
+        "--size", type=_positive_int, default=200, help="wafer image side in pixels"
+    )
+    anomaly.add_argument(
+        "--fpr", type=_rate, default=0.01, help="the false-positive rate to aim for"
+    )
+    anomaly.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the data")
+    anomaly.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: runs/anomaly-<timestamp>/)"
+    )
+    anomaly.set_defaults(func=anomaly_command)
 
     data = commands.add_parser(
         "data", help="generate data sets", description="Generate data sets.", formatter_class=fmt
@@ -548,6 +589,30 @@ def denoise_image(args: argparse.Namespace) -> int:
             f"{report['psnr_denoised_db']:.2f} dB denoised"
         )
     print(f"Wrote the denoised image, a comparison figure and a JSON report to {args.out}")
+    return 0
+
+
+def anomaly_command(args: argparse.Namespace) -> int:
+    from .data.wafer import MIN_IMAGE_SIZE
+    from .sparse.job import anomaly_job
+
+    if args.size < MIN_IMAGE_SIZE:
+        print(
+            f"minidl: expected --size of at least {MIN_IMAGE_SIZE}, received {args.size}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.normal < 2:
+        print(
+            f"minidl: expected --normal of at least 2 wafers, received {args.normal}",
+            file=sys.stderr,
+        )
+        return 2
+    out = args.out if args.out is not None else _default_out("anomaly")
+    if not _prepare_out(out):
+        return 2
+    anomaly_job(out, args.normal, args.test, args.size, args.fpr, args.seed)
+    print(f"Wrote anomaly maps, roc.png and metrics.json to {out}")
     return 0
 
 

@@ -41,7 +41,7 @@ from .ksvd import ksvd
 from .noise import check_positive
 from .patches import extract_patches, overlap_add, patch_positions
 
-__all__ = ["AnomalyDetector", "roc_auc"]
+__all__ = ["AnomalyDetector", "roc_auc", "roc_curve"]
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -68,6 +68,24 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     average_rank = ends - (counts - 1) / 2.0  # ranks 1..n, ties share their mean rank
     ranks = average_rank[inverse]
     return float((ranks[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ROC curve: (false-positive rates, true-positive rates) as the threshold falls past
+    each distinct score, from (0, 0) to (1, 1).
+
+    Raises:
+        ValueError: as ``roc_auc``.
+    """
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    y = np.asarray(labels, dtype=bool).ravel()
+    roc_auc(s, y)  # the same checks
+    order = np.argsort(-s, kind="stable")
+    s, y = s[order], y[order]
+    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # the last index of each distinct score
+    tp = np.cumsum(y)[last]
+    fp = (last + 1) - tp
+    return np.r_[0.0, fp / (~y).sum()], np.r_[0.0, tp / y.sum()]
 
 
 def _as_images(images: object, where: str) -> list[np.ndarray]:

@@ -1,4 +1,6 @@
-"""The job behind ``minidl denoise``: an image file in, its sliding-DCT denoising out.
+"""The jobs behind ``minidl denoise`` and ``minidl anomaly``.
+
+``minidl denoise``: an image file in, its sliding-DCT denoising out.
 
 1. read the image (any format Pillow reads) as grey, scaled to [0, 1];
 2. estimate the noise's sigma from the image (always, and report it); use it, or the
@@ -22,7 +24,7 @@ from ..io import atomic_path, write_json
 from .denoise import dct_denoise
 from .noise import estimate_noise_sigma, psnr
 
-__all__ = ["denoise_file"]
+__all__ = ["anomaly_job", "denoise_file"]
 
 
 def _grey(path: Path, where: str) -> np.ndarray:
@@ -118,3 +120,96 @@ def _comparison(panels, report: dict, path: Path) -> None:
     fig.tight_layout()
     save_png(fig, path)
     plt.close(fig)
+
+
+def anomaly_job(
+    out: Path,
+    n_normal: int = 12,
+    n_test: int = 6,
+    size: int = 200,
+    fpr: float = 0.01,
+    seed: int = 0,
+    verbose: int = 1,
+) -> dict:
+    """The job behind ``minidl anomaly``: no defect is ever labelled for training.
+
+    1. generate ``n_normal`` defect-free wafers (seed S) and fit an ``AnomalyDetector`` on them;
+    2. score ``n_test`` wafers with defects (seed S + 1000) against their true defect masks
+       (pixel ROC AUC, the rates at the threshold), and as many new defect-free wafers
+       (seed S + 2000) for the false-positive rate on normal wafers alone;
+    3. write anomaly_<i>.png (the wafer, its true defects, the score map with the threshold's
+       outline) for the first three test wafers, roc.png and metrics.json into ``out``.
+    """
+    import matplotlib.pyplot as plt
+
+    from ..data.wafer import generate_wafers
+    from ..plot import save_png
+    from .anomaly import AnomalyDetector, roc_curve
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    say = print if verbose else (lambda *a, **k: None)
+    shape = (size, size)
+    say(f"Fitting on {n_normal} defect-free wafers {size}x{size} (seed {seed}); no labels")
+    normal, _ = generate_wafers(n_normal, shape, defect_free_fraction=1.0, seed=seed)
+    detector = AnomalyDetector(fpr=fpr, seed=seed).fit(normal, verbose=verbose)
+    images, annotations = generate_wafers(n_test, shape, seed=seed + 1000)
+    masks = [
+        np.any([d["mask"] for d in a], axis=0) if a else np.zeros(shape, bool) for a in annotations
+    ]
+    maps = [detector.score_map(image) for image in images]
+    scores = np.concatenate([m.ravel() for m in maps])
+    labels = np.concatenate([m.ravel() for m in masks])
+    report = detector.evaluate(images, masks)
+    clean, _ = generate_wafers(n_test, shape, defect_free_fraction=1.0, seed=seed + 2000)
+    normal_fpr = detector.evaluate(clean, [np.zeros(shape, bool)] * n_test)["fpr"]
+    result = {
+        "roc_auc": report["roc_auc"],
+        "fpr_requested": fpr,
+        "fpr_on_test_wafers": report["fpr"],
+        "tpr_on_test_wafers": report["tpr"],
+        "fpr_on_defect_free_wafers": normal_fpr,
+        "threshold": report["threshold"],
+        "normal_wafers": n_normal,
+        "test_wafers": n_test,
+        "size": size,
+        "seed": seed,
+        "settings": {
+            k: getattr(detector, k) for k in ("patch_size", "n_atoms", "lam", "step", "features")
+        },
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    for i in range(min(3, n_test)):
+        fig, axes = plt.subplots(1, 3, figsize=(12, 4.4))
+        axes[0].imshow(images[i], cmap="gray", vmin=0, vmax=255)
+        axes[0].set_title(f"wafer {i}")
+        axes[1].imshow(masks[i], cmap="gray")
+        axes[1].set_title("true defects")
+        shown = axes[2].imshow(maps[i], cmap="magma", vmax=np.quantile(maps[i], 0.999))
+        axes[2].contour(maps[i] > detector.threshold, levels=[0.5], colors="cyan", linewidths=0.8)
+        axes[2].set_title("anomaly score (cyan: above the threshold)")
+        fig.colorbar(shown, ax=axes[2], fraction=0.046)
+        for ax in axes:
+            ax.axis("off")
+        fig.tight_layout()
+        save_png(fig, out / f"anomaly_{i}.png")
+        plt.close(fig)
+    fp, tp = roc_curve(scores, labels)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot(fp, tp, label=f"dictionary anomaly score (AUC {result['roc_auc']:.3f})")
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="chance")
+    ax.axvline(fpr, color="tab:red", lw=0.8, label=f"requested FPR {fpr:g}")
+    ax.set_xlabel("false-positive rate (normal pixels flagged)")
+    ax.set_ylabel("true-positive rate (defect pixels flagged)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    save_png(fig, out / "roc.png")
+    plt.close(fig)
+    write_json(out / "metrics.json", result)
+    say(
+        f"Pixel ROC AUC {result['roc_auc']:.3f}; at the threshold: TPR {result['tpr_on_test_wafers']:.3f}, "
+        f"FPR {result['fpr_on_test_wafers']:.4f} on the test wafers and "
+        f"{normal_fpr:.4f} on {n_test} new defect-free wafers (requested {fpr:g})"
+    )
+    return result

@@ -74,3 +74,39 @@ def test_unreadable_files_and_bad_sigma(tmp_path, capsys):
         main(["denoise", str(text), "--sigma", "-3"])
     assert info.value.code == 2
     assert "expected 'auto' or a positive number" in capsys.readouterr().err
+
+
+def test_anomaly_writes_maps_roc_and_metrics(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["anomaly", "--normal", "4", "--test", "2", "--size", "96", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    assert printed.err == "" and "Pixel ROC AUC" in printed.out
+    report = json.loads((out / "metrics.json").read_text())
+    assert 0.5 < report["roc_auc"] <= 1.0  # better than chance even on this tiny run
+    assert 0.0 <= report["fpr_on_defect_free_wafers"] <= 1.0
+    assert report["fpr_requested"] == 0.01 and report["test_wafers"] == 2
+    for name in ("anomaly_0.png", "anomaly_1.png", "roc.png"):
+        assert (out / name).is_file(), name
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--fpr", "1.5"], "expected a rate between 0 and 1"),
+        (["--fpr", "x"], "expected a rate between 0 and 1"),
+        (["--test", "0"], "expected a positive integer"),
+    ],
+)
+def test_anomaly_bad_arguments_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["anomaly", *argv])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_anomaly_refuses_tiny_wafers_and_a_single_normal_wafer(tmp_path, capsys):
+    assert main(["anomaly", "--size", "20", "--out", str(tmp_path / "a")]) == 2
+    assert "expected --size of at least 64" in capsys.readouterr().err
+    assert main(["anomaly", "--normal", "1", "--out", str(tmp_path / "b")]) == 2
+    assert "expected --normal of at least 2 wafers" in capsys.readouterr().err
