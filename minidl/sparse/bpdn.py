@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from .noise import check_positive
-from .omp import _check_dictionary, _check_signals
+from .omp import dictionary_and_signals
 
 __all__ = ["bpdn", "soft_threshold"]
 
@@ -92,11 +92,8 @@ def bpdn(
         (True, 3)
     """
     where = "bpdn"
-    D = _check_dictionary(D, where)
-    m, K = D.shape
-    single = isinstance(Y, np.ndarray) and Y.ndim == 1
-    Y = _check_signals(Y, m, where)
-    Y = Y[:, None] if single else Y
+    D, Y, single = dictionary_and_signals(D, Y, where)
+    K = D.shape[1]
     lam = check_positive(lam, "lam", where)
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"{where}: expected max_iter as an int >= 1, received {max_iter!r}")

@@ -75,6 +75,14 @@ def _check_signals(Y: object, m: int, where: str) -> np.ndarray:
     return Y
 
 
+def dictionary_and_signals(D: object, Y: object, where: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Checked float64 copies: D (m, K) and Y as columns (m, N), and whether Y was one signal."""
+    D = _check_dictionary(D, where)
+    single = isinstance(Y, np.ndarray) and Y.ndim == 1
+    Y = _check_signals(Y, D.shape[0], where)
+    return D, (Y[:, None] if single else Y), single
+
+
 def _forward(L: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Solve L z = b for each row: L (n, k, k) lower triangular, b (n, k)."""
     z = np.empty_like(b)
@@ -125,11 +133,8 @@ def omp(
         [3, 17, 41]
     """
     where = "omp"
-    D = _check_dictionary(D, where)
+    D, Y, single = dictionary_and_signals(D, Y, where)
     m, K = D.shape
-    single = isinstance(Y, np.ndarray) and Y.ndim == 1
-    Y = _check_signals(Y, m, where)
-    Y = Y[:, None] if single else Y
     N = Y.shape[1]
     if n_nonzero is not None:
         if isinstance(n_nonzero, bool) or not isinstance(n_nonzero, (int, np.integer)):
