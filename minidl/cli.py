@@ -524,10 +524,9 @@ def _grey_image(path: Path):
     """An image file as uint8 grey (H, W), or ValueError naming the file."""
     import numpy as np
 
-    from .data.images import load_rgb
+    from .data.images import load_grey
 
-    rgb = load_rgb(path, where="minidl detect")
-    return np.round(rgb @ np.array([0.299, 0.587, 0.114])).clip(0, 255).astype(np.uint8)
+    return np.round(load_grey(path, where="minidl detect")).clip(0, 255).astype(np.uint8)
 
 
 def detect_images(args: argparse.Namespace) -> int:

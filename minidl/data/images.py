@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["cameraman", "checkerboard", "load_rgb"]
+__all__ = ["cameraman", "checkerboard", "load_grey", "load_rgb"]
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -66,6 +66,20 @@ def load_rgb(
     if size is not None:
         rgb = rgb.resize(tuple(int(s) for s in size))
     return np.asarray(rgb, dtype=np.float64)
+
+
+LUMA = (0.299, 0.587, 0.114)
+"""The ITU-R BT.601 weights of R, G and B in a grey level (as Pillow's 'L' conversion)."""
+
+
+def load_grey(path: str | Path, where: str = "load_grey") -> np.ndarray:
+    """Load an image file as float64 grey levels (H, W) in [0, 255]: ``load_rgb``, then the
+    BT.601 weighted sum of the channels (a grey file comes back unchanged).
+
+    Raises:
+        FileNotFoundError, ValueError: as ``load_rgb``.
+    """
+    return load_rgb(path, where=where) @ np.array(LUMA)
 
 
 def checkerboard(

@@ -190,14 +190,14 @@ def inpaint(
             or n_nonzero.
     """
     where = "inpaint"
-    if not isinstance(z, np.ndarray) or z.ndim != 2:
+    if not (isinstance(z, np.ndarray) and z.ndim == 2 and z.dtype.kind in "uif"):
         check_image(z, "z", where)  # raises, naming what was received
     if not isinstance(mask, np.ndarray) or mask.dtype != bool or mask.shape != z.shape:
         raise ValueError(
             f"{where}: expected mask as a bool array of z's shape {z.shape}, received "
             f"{getattr(mask, 'dtype', type(mask).__name__)} {getattr(mask, 'shape', '')}"
         )
-    z = check_image(z, "z", where) if z.dtype.kind not in "f" else z
+    # the unknown pixels may hold anything, NaN included; the known ones must be finite
     z = check_image(np.where(mask, z, 0.0), "z (at its known pixels)", where)
     sigma = check_positive(sigma, "sigma", where)
     D = _check_dictionary(D, where)

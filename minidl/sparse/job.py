@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..data.images import load_rgb
+from ..data.images import load_grey
 from ..io import atomic_path, write_json
 from .denoise import dct_denoise
 from .noise import estimate_noise_sigma, psnr
@@ -28,8 +28,7 @@ __all__ = ["anomaly_job", "denoise_file"]
 
 
 def _grey(path: Path, where: str) -> np.ndarray:
-    rgb = load_rgb(path, where=where)
-    return rgb @ np.array([0.299, 0.587, 0.114]) / 255.0
+    return load_grey(path, where=where) / 255.0
 
 
 def denoise_file(
