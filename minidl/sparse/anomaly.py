@@ -202,10 +202,17 @@ class AnomalyDetector:
         d = np.maximum(F - self.mean, 0.0)  # one-sided: only worse or costlier than normal
         return np.einsum("ni,ij,nj->n", d, np.linalg.inv(self.covariance), d)
 
-    def _map(self, image: np.ndarray) -> np.ndarray:
+    def _image_features(self, image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+        """The features of the image's patches, every ``step`` pixels, and their grid shape."""
+        S, shape = self._patches(image, self.step)
+        return self._features(S), shape
+
+    def _map(self, image: np.ndarray, features: tuple | None = None) -> np.ndarray:
+        """Per-pixel scores: the mean score of the patches holding each pixel. ``features``:
+        the image's ``_image_features``, if already computed (basis pursuit is the costly step)."""
         p, step = self.patch_size, self.step
-        S, shape = self._patches(image, step)
-        scores = self._patch_scores(self._features(S)).reshape(shape)
+        F, shape = self._image_features(image) if features is None else features
+        scores = self._patch_scores(F).reshape(shape)
         H, W = image.shape
         total, norm = np.zeros((H, W)), np.zeros((H, W))
         planes = np.broadcast_to(scores, (p, p, *shape))
@@ -246,10 +253,12 @@ class AnomalyDetector:
             train[pick].T, self.n_atoms, self.n_nonzero, self.n_iter, seed=rng, verbose=verbose
         )
         held_out = images[half:]
-        F = np.concatenate([self._features(self._patches(im, self.step)[0]) for im in held_out])
+        features = [self._image_features(im) for im in held_out]
+        F = np.concatenate([f for f, _ in features])
         self.mean = F.mean(axis=0)
         self.covariance = np.atleast_2d(np.cov(F.T)) + 1e-12 * np.eye(F.shape[1])
-        pixels = np.concatenate([self._map(im).ravel() for im in held_out])
+        maps = [self._map(im, f) for im, f in zip(held_out, features, strict=True)]
+        pixels = np.concatenate([m.ravel() for m in maps])
         self.threshold = float(np.quantile(pixels, 1.0 - self.fpr))
         if verbose:
             print(
@@ -301,16 +310,20 @@ class AnomalyDetector:
             raise ValueError(
                 f"{where}: expected one mask per image, {len(masks)} for {len(images)}"
             )
-        scores, labels = [], []
         for i, (image, mask) in enumerate(zip(images, masks, strict=True)):
             mask = np.asarray(mask)
             if mask.dtype != bool or mask.shape != image.shape:
                 raise ValueError(
                     f"{where}: expected mask {i} as a bool array of shape {image.shape}"
                 )
-            scores.append(self._map(image).ravel())
-            labels.append(mask.ravel())
-        s, y = np.concatenate(scores), np.concatenate(labels)
+        return self.evaluate_maps([self._map(image) for image in images], masks)
+
+    def evaluate_maps(self, maps: Sequence[np.ndarray], masks: Sequence[np.ndarray]) -> dict:
+        """``evaluate``'s figures from score maps already computed (``score_map``), one bool
+        mask of the same shape per map."""
+        self._check_fitted("AnomalyDetector.evaluate_maps")
+        s = np.concatenate([np.asarray(m, dtype=np.float64).ravel() for m in maps])
+        y = np.concatenate([np.asarray(m, dtype=bool).ravel() for m in masks])
         flagged = s > self.threshold
         return {
             "roc_auc": roc_auc(s, y) if y.any() and not y.all() else float("nan"),

@@ -160,7 +160,7 @@ def anomaly_job(
     maps = [detector.score_map(image) for image in images]
     scores = np.concatenate([m.ravel() for m in maps])
     labels = np.concatenate([m.ravel() for m in masks])
-    report = detector.evaluate(images, masks)
+    report = detector.evaluate_maps(maps, masks)
     clean, _ = generate_wafers(n_test, shape, defect_free_fraction=1.0, seed=seed + 2000)
     normal_fpr = detector.evaluate(clean, [np.zeros(shape, bool)] * n_test)["fpr"]
     result = {
