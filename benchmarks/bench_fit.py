@@ -115,7 +115,7 @@ import torch
 
 import minidl
 from minidl.layers import BatchNormalization, Conv2D, Dense, Flatten, Input, MaxPooling2D
-from minidl.model import Sequential
+from minidl.models import Sequential
 
 TORCH_THREADS = 2
 N_IMAGES = 1024

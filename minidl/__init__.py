@@ -32,11 +32,10 @@ from . import (
     optimizers,
     regularizers,
 )
-from .model import Sequential
+from .models import Sequential
 from .random import seed
 from .saving import load_model
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Sequential",

@@ -7,18 +7,36 @@ so that a student reading the message knows which call to fix. Checks never modi
 from __future__ import annotations
 
 import contextlib
+import inspect
+import math
 from collections.abc import Iterator
 
 import numpy as np
 
 __all__ = [
+    "ArgumentTypeError",
     "as_float_array",
     "build_from_config",
     "check_binary_labels",
+    "check_bool",
+    "check_choice",
+    "check_int",
+    "check_number",
     "check_same_shape",
+    "check_unit",
     "from_identifier",
+    "is_real",
     "values_unchecked",
 ]
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type (a string where a number belongs, say).
+
+    It is a TypeError, as Python's own functions raise for a wrong type, and also a ValueError,
+    so that ``except ValueError`` around any of minidl's argument checks catches every refusal
+    (as ``numpy.exceptions.AxisError`` is both a ValueError and an IndexError)."""
+
 
 _finite_checks = [True]
 
@@ -85,11 +103,135 @@ def as_float_array(
     return arr
 
 
+def is_real(x: object) -> bool:
+    """True for a Python or NumPy real number that is not a bool (True is not a count of 1)."""
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(
+        x, (bool, np.bool_)
+    )
+
+
+def _interval(minimum, maximum, open_low: bool, open_high: bool) -> str:
+    if minimum is None and maximum is None:
+        return ""
+    if maximum is None:
+        return f" {'>' if open_low else '>='} {minimum:g}"
+    if minimum is None:
+        return f" {'<' if open_high else '<='} {maximum:g}"
+    return f" in {'(' if open_low else '['}{minimum:g}, {maximum:g}{')' if open_high else ']'}"
+
+
+def check_number(
+    value: object,
+    name: str,
+    where: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+    integer: bool = False,
+    allow_none: bool = False,
+    allow_inf: bool = False,
+    expected: str | None = None,
+) -> float | int | None:
+    """``value`` as a float (an int with ``integer``), or an error a student can act on.
+
+    Args:
+        value: what the caller received.
+        name, where: the argument's name and the function or layer that checks it.
+        minimum, maximum: the allowed interval (None: unbounded on that side), closed unless
+            ``open_low`` / ``open_high``.
+        integer: only whole numbers of an integer type (2.0 is refused: a count is an int).
+        allow_none: None passes through unchanged.
+        allow_inf: infinity passes the check (a bound like ``baseline`` may be infinite); NaN
+            never does.
+        expected: how the message names what was expected; built from the arguments when None,
+            e.g. "an integer >= 1", "a number in [0, 1)".
+
+    Raises:
+        ArgumentTypeError: not a real number (a string, a bool, None without ``allow_none``).
+        ValueError: NaN, infinite, or outside the interval.
+    """
+    if value is None and allow_none:
+        return None
+    if expected is None:
+        expected = ("an integer" if integer else "a number") + _interval(
+            minimum, maximum, open_low, open_high
+        )
+        if allow_none:
+            expected += " or None"
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kinds):
+        raise ArgumentTypeError(
+            f"{where}: expected {name} as {expected}, received {type(value).__name__} {value!r}"
+        )
+    number = int(value) if integer else float(value)
+    ok = not math.isnan(number) and (allow_inf or math.isfinite(number))
+    ok = ok and (minimum is None or (number > minimum if open_low else number >= minimum))
+    ok = ok and (maximum is None or (number < maximum if open_high else number <= maximum))
+    if not ok:
+        raise ValueError(f"{where}: expected {name} as {expected}, received {value!r}")
+    return number
+
+
+def check_int(
+    value: object,
+    name: str,
+    where: str,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    *,
+    allow_none: bool = False,
+    expected: str | None = None,
+) -> int | None:
+    """``value`` as a Python int within [minimum, maximum] (``check_number`` with integer=True)."""
+    return check_number(
+        value,
+        name,
+        where,
+        minimum,
+        maximum,
+        integer=True,
+        allow_none=allow_none,
+        expected=expected,
+    )
+
+
+def check_unit(
+    value: object,
+    name: str,
+    where: str,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+    expected: str | None = None,
+) -> float:
+    """A probability, rate or fraction: a float in [0, 1] (either end open on request)."""
+    return check_number(
+        value, name, where, 0.0, 1.0, open_low=open_low, open_high=open_high, expected=expected
+    )
+
+
+def check_bool(value: object, name: str, where: str) -> bool:
+    """True or False (NumPy's bools too); 0 and 1 are refused, as they usually mean a count."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(
+            f"{where}: expected {name} as True or False, received {type(value).__name__} {value!r}"
+        )
+    return bool(value)
+
+
+def check_choice(value: object, name: str, where: str, choices) -> object:
+    """One of ``choices``, of the same type (True is not 1), or an error listing them."""
+    if not any(type(value) is type(choice) and value == choice for choice in choices):
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{where}: expected {name} as one of {listed}, received {value!r}")
+    return value
+
+
 def build_from_config(cls, config: object):
     """``cls(**config)`` after checking that config is a dict of ``cls``'s own arguments, so a
     malformed saved configuration fails with a message instead of an odd TypeError."""
-    import inspect
-
     if not isinstance(config, dict):
         raise TypeError(
             f"{cls.__name__}.from_config: expected a dict, received {type(config).__name__}"

@@ -119,7 +119,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .version import __version__
 
     fmt = _Formatter
     parser = argparse.ArgumentParser(
@@ -364,9 +364,10 @@ def _train_cat_course(args: argparse.Namespace, data: tuple, out: Path, created:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from . import __version__, plot
+    from . import plot
     from .course import dnn
     from .io import save_arrays, write_json
+    from .version import __version__
 
     train_x_orig, train_y, test_x_orig, test_y, _ = data
     iterations = 2500 if args.iterations is None else args.iterations
@@ -432,9 +433,10 @@ def _train_cat_cnn(args: argparse.Namespace, data: tuple, out: Path, created: bo
     metrics.json."""
     import matplotlib.pyplot as plt
 
-    from . import __version__, plot
+    from . import plot
     from .course import cat_cnn
     from .io import write_json
+    from .version import __version__
 
     train_x_orig, train_y, test_x_orig, test_y, _ = data
     epochs = cat_cnn.EPOCHS if args.epochs is None else args.epochs

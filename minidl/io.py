@@ -23,6 +23,7 @@ import h5py
 import numpy as np
 
 from .errors import DataFileError
+from .version import __version__
 
 __all__ = ["ARRAYS_FORMAT", "atomic_path", "load_arrays", "save_arrays", "write_json"]
 
@@ -65,8 +66,6 @@ def save_arrays(
     path: str | os.PathLike, arrays: dict[str, np.ndarray], metadata: dict | None = None
 ) -> None:
     """Save named arrays and JSON-serialisable metadata to an HDF5 file, atomically."""
-    from . import __version__
-
     for name, arr in arrays.items():
         if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
             raise ValueError(

@@ -1,10 +1,10 @@
-"""Saving and loading models (minidl/saving.py): exact round trips, exact resumption of training,
+"""Saving and loading models (minidl/saving/): exact round trips, exact resumption of training,
 and refusal, with minidl's own error naming the file, of anything truncated, corrupted, foreign
 or tampered with.
 
 The tampering tests play an attacker who knows the format: they edit a saved file with h5py and
 then re-seal it (write the header again with the SHA-256 of the new contents, as
-``saving._header`` does), so that only the loader's own checks stand between the file and the
+``checked_file._header`` does), so that only the loader's own checks stand between the file and the
 model.
 """
 
@@ -29,11 +29,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minidl
-from minidl import Sequential, layers, load_model, metrics, optimizers, regularizers, saving
+from minidl import Sequential, layers, load_model, metrics, optimizers, regularizers
 from minidl.errors import ModelFileError, ModelFileNotFoundError
 from minidl.layers.serialization import LAYER_CLASSES
+from minidl.saving import checked_file
 
-HEADER_SIZE = 512  # documented in minidl/saving.py
+HEADER_SIZE = 512  # documented in minidl/saving/checked_file.py
 HEADER_START = b"minidl model\nformat 1\nsha256 "
 
 
@@ -196,7 +197,7 @@ def reseal(path: Path, kind: str = "model") -> None:
     """Rewrite the header so that its digest fits the (edited) contents again."""
     data = path.read_bytes()
     body = data[HEADER_SIZE:]
-    path.write_bytes(saving._header(kind, hashlib.sha256(body).hexdigest()) + body)
+    path.write_bytes(checked_file._header(kind, hashlib.sha256(body).hexdigest()) + body)
 
 
 def refusal(load, path: Path) -> str | None:
@@ -837,7 +838,7 @@ def test_the_file_layout(tmp_path):
     assert header[len(HEADER_START) + 64 :] == b"\n" + b"\0" * (
         HEADER_SIZE - len(HEADER_START) - 65
     )
-    assert header == saving._header("model", digest)
+    assert header == checked_file._header("model", digest)
 
     with h5py.File(path, "r") as f:  # plain h5py reads it: the header is the HDF5 user block
         assert f.userblock_size == HEADER_SIZE
@@ -870,7 +871,7 @@ def test_the_weights_file_layout(tmp_path):
     model.save_weights(path := tmp_path / "w.minidl")
     data = path.read_bytes()
     assert data.startswith(b"minidl weights\nformat 1\nsha256 ")
-    assert data[:HEADER_SIZE] == saving._header(
+    assert data[:HEADER_SIZE] == checked_file._header(
         "weights", hashlib.sha256(data[HEADER_SIZE:]).hexdigest()
     )
     with h5py.File(path, "r") as f:

@@ -3,7 +3,7 @@
 import pytest
 
 from minidl import Sequential, layers
-from minidl.summary import format_size
+from minidl.models.summary import format_size
 
 
 def lines_of(model, **kwargs):

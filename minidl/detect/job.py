@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .. import __version__
 from ..data.patches import make_patch_dataset
 from ..data.wafer import CLASS_NAMES as PATCH_CLASSES
 from ..data.wafer import generate_wafers
 from ..io import atomic_path, write_json
+from ..version import __version__
 from . import figures, metrics
 from .pipeline import DefectDetectionPipeline
 

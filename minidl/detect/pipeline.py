@@ -22,9 +22,9 @@ import time
 
 import numpy as np
 
-from .. import __version__
 from ..errors import ModelFileError
 from ..saving import open_checked_file, read_model_group, write_checked_file, write_model_group
+from ..version import __version__
 from . import metrics
 
 __all__ = ["BACKENDS", "DefectDetectionPipeline"]

@@ -13,10 +13,12 @@ import numpy as np
 
 from ..ops.activations import get_activation
 from .base import Layer
+from .serialization import register
 
 __all__ = ["Activation", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
 
 
+@register
 class Activation(Layer):
     """Apply an activation function element-wise (softmax: along the last axis).
 
@@ -60,24 +62,28 @@ class _Fixed(Activation):
         return config
 
 
+@register
 class ReLU(_Fixed):
     """``max(x, 0)``; gradient 0 at x == 0."""
 
     _activation = "relu"
 
 
+@register
 class Sigmoid(_Fixed):
     """``1 / (1 + exp(-x))``, computed without overflow."""
 
     _activation = "sigmoid"
 
 
+@register
 class Tanh(_Fixed):
     """``tanh(x)``."""
 
     _activation = "tanh"
 
 
+@register
 class LeakyReLU(Activation):
     """``x`` for x > 0, ``negative_slope * x`` otherwise (Keras's default slope, 0.3)."""
 
@@ -100,6 +106,7 @@ class LeakyReLU(Activation):
         return {**config, "negative_slope": self.negative_slope}
 
 
+@register
 class Softmax(Activation):
     """Softmax along ``axis`` (default -1, the class axis)."""
 

@@ -25,10 +25,12 @@ from ..ops.upsample import (
     upsample_nearest_forward,
 )
 from .base import KernelLayer, Layer
+from .serialization import register
 
 __all__ = ["Conv2D", "Conv2DTranspose", "UpSampling2D"]
 
 
+@register
 class Conv2D(KernelLayer):
     """2-D convolution over channels-last images.
 
@@ -141,6 +143,7 @@ class Conv2D(KernelLayer):
         }
 
 
+@register
 class Conv2DTranspose(Conv2D):
     """Transposed convolution (Keras's ``Conv2DTranspose``): the adjoint of Conv2D, for decoders
     that make feature maps larger. Same arguments as Conv2D; the kernel is
@@ -175,6 +178,7 @@ class Conv2DTranspose(Conv2D):
         return (n, probe.shape[1], probe.shape[2], self.filters)
 
 
+@register
 class UpSampling2D(Layer):
     """Repeat each pixel ``size`` times along H and W (Keras's ``UpSampling2D``, nearest)."""
 

@@ -11,10 +11,12 @@ import numpy as np
 
 from ..ops.dense import dense_backward, dense_forward
 from .base import KernelLayer
+from .serialization import register
 
 __all__ = ["Dense"]
 
 
+@register
 class Dense(KernelLayer):
     """Fully connected layer (Keras's ``Dense``).
 

@@ -9,10 +9,12 @@ import numpy as np
 from ..ops.dropout import dropout_backward, dropout_forward, dropout_mask
 from ..random import as_generator
 from .base import Layer
+from .serialization import register
 
 __all__ = ["Dropout"]
 
 
+@register
 class Dropout(Layer):
     """Inverted dropout (Keras's ``Dropout``).
 

@@ -10,10 +10,12 @@ import numpy as np
 
 from .._checks import as_float_array
 from .base import Layer
+from .serialization import register
 
 __all__ = ["Add"]
 
 
+@register
 class Add(Layer):
     """Sum a list of same-shape arrays (Keras's ``Add``): ``Add()([a, b]) == a + b``.
 

@@ -18,10 +18,12 @@ import numpy as np
 from ..init import get_initializer
 from ..ops.norm import batchnorm_backward, batchnorm_forward, batchnorm_inference_forward
 from .base import Layer
+from .serialization import register
 
 __all__ = ["BatchNormalization"]
 
 
+@register
 class BatchNormalization(Layer):
     """Batch normalization (Keras's ``BatchNormalization``).
 

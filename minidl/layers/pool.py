@@ -12,6 +12,7 @@ import numpy as np
 from ..ops import pool as ops
 from ..ops.conv import to_pair
 from .base import Layer
+from .serialization import register
 
 __all__ = ["AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPooling2D"]
 
@@ -64,6 +65,7 @@ class _Pooling2D(Layer):
         }
 
 
+@register
 class MaxPooling2D(_Pooling2D):
     """The maximum of each window (Keras's ``MaxPooling2D``; ties: see ``minidl.ops.pool``).
 
@@ -73,6 +75,7 @@ class MaxPooling2D(_Pooling2D):
     """
 
 
+@register
 class AveragePooling2D(_Pooling2D):
     """The mean of each window, padding excluded from the count (Keras's ``AveragePooling2D``)."""
 
@@ -96,10 +99,12 @@ class _GlobalPooling2D(Layer):
         return (input_shape[0], input_shape[3])
 
 
+@register
 class GlobalAveragePooling2D(_GlobalPooling2D):
     """Mean over H and W: (N, H, W, C) -> (N, C)."""
 
 
+@register
 class GlobalMaxPooling2D(_GlobalPooling2D):
     """Max over H and W: (N, H, W, C) -> (N, C)."""
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer
+from .serialization import register
 
 __all__ = ["Flatten", "Reshape"]
 
 
+@register
 class Flatten(Layer):
     """(N, d1, d2, ...) -> (N, d1*d2*...), in C order (channels fastest, as Keras)."""
 
@@ -31,6 +33,7 @@ class Flatten(Layer):
         return (input_shape[0], None if None in rest else int(np.prod(rest)))
 
 
+@register
 class Reshape(Layer):
     """(N, ...) -> (N, *target_shape) (Keras's ``Reshape``); one entry may be -1 (inferred).
 

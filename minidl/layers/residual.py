@@ -24,6 +24,7 @@ from .activations import Activation
 from .base import Composite, Layer, build_sequence
 from .conv import Conv2D
 from .norm import BatchNormalization
+from .serialization import deserialize, register, serialize
 
 __all__ = ["Residual", "bottleneck_block"]
 
@@ -42,6 +43,7 @@ def _as_layer_list(layers: object, what: str, where: str, allow_empty: bool) -> 
     return list(layers)
 
 
+@register
 class Residual(Composite):
     """A residual block: ``F(x) + shortcut(x)``, then an optional activation.
 
@@ -123,8 +125,6 @@ class Residual(Composite):
         return shape
 
     def get_config(self) -> dict:
-        from .serialization import serialize
-
         return {
             **super().get_config(),
             "layers": [serialize(layer) for layer in self.branch],
@@ -134,8 +134,6 @@ class Residual(Composite):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Residual:
-        from .serialization import deserialize
-
         config = dict(config)
         config["layers"] = [deserialize(c, custom_objects) for c in config["layers"]]
         config["shortcut"] = [deserialize(c, custom_objects) for c in config["shortcut"]]

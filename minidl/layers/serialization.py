@@ -1,50 +1,27 @@
 """Layers as plain data: ``{"class_name": "Conv2D", "config": {...}}`` and back.
 
 A saved model stores its architecture this way, as JSON. Rebuilding looks the class name up in a
-fixed table of minidl's layers (plus any classes the caller passes in ``custom_objects``): no
+fixed table of minidl's layers (``LAYER_CLASSES``, filled by ``@register`` on each class) (plus any classes the caller passes in ``custom_objects``): no
 name from a file is ever imported or evaluated, so a file cannot make minidl run its code.
 """
 
 from __future__ import annotations
 
-from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .base import Layer
-from .conv import Conv2D, Conv2DTranspose, UpSampling2D
-from .dense import Dense
-from .dropout import Dropout
-from .merge import Add
-from .norm import BatchNormalization
-from .pool import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
-from .reshape import Flatten, Reshape
-from .residual import Residual
+from .base import Composite, Layer
 
-__all__ = ["LAYER_CLASSES", "deserialize", "serialize"]
+__all__ = ["LAYER_CLASSES", "deserialize", "register", "serialize"]
 
-LAYER_CLASSES: dict[str, type[Layer]] = {
-    cls.__name__: cls
-    for cls in (
-        Activation,
-        Add,
-        AveragePooling2D,
-        BatchNormalization,
-        Conv2D,
-        Conv2DTranspose,
-        Dense,
-        Dropout,
-        Flatten,
-        GlobalAveragePooling2D,
-        GlobalMaxPooling2D,
-        LeakyReLU,
-        MaxPooling2D,
-        ReLU,
-        Reshape,
-        Residual,
-        Sigmoid,
-        Softmax,
-        Tanh,
-        UpSampling2D,
-    )
-}
+# Filled by ``@register`` on each of minidl's layer classes, as their modules are imported (the
+# package ``minidl.layers`` imports them all before anyone can call ``deserialize``).
+LAYER_CLASSES: dict[str, type[Layer]] = {}
+
+
+def register(cls: type[Layer]) -> type[Layer]:
+    """Class decorator: let ``deserialize`` rebuild ``cls`` from its name in a saved file."""
+    if cls.__name__ in LAYER_CLASSES and LAYER_CLASSES[cls.__name__] is not cls:
+        raise ValueError(f"layers.register: a layer class named {cls.__name__!r} exists already")
+    LAYER_CLASSES[cls.__name__] = cls
+    return cls
 
 
 def serialize(layer: Layer) -> dict:
@@ -74,6 +51,6 @@ def deserialize(data: dict, custom_objects: dict | None = None) -> Layer:
         if isinstance(config.get(key), list):  # JSON has no tuples
             config[key] = tuple(config[key])
     cls = known[name]
-    if issubclass(cls, Residual):  # holds layers of its own, which may be custom ones
+    if issubclass(cls, Composite):  # holds layers of its own, which may be custom ones
         return cls.from_config(config, custom_objects=custom_objects)
     return cls.from_config(config)

@@ -20,7 +20,7 @@ from minidl.detect.cnn import (
     sliding_window_predict,
 )
 from minidl.detect.metrics import calculate_iou
-from minidl.model import Sequential
+from minidl.models import Sequential
 
 CLASSES = ("scratch", "particle", "crack")
 SMALL = dict(filters=(4, 4, 8, 8))

@@ -1,6 +1,6 @@
 """Training a model: ``compile``, ``fit``, ``evaluate``, ``predict``, as Keras 3 names them.
 
-One training step, written out (``Model._train_step``):
+One training step, written out (``Trainer._train_step``):
 
     1. forward    y_pred = model.forward(x, training=True)   (dropout on, batch statistics)
     2. loss       L = loss(y_true, y_pred, sample_weight) + sum of the weight penalties
@@ -12,94 +12,45 @@ One training step, written out (``Model._train_step``):
 ``fit`` repeats the step over shuffled mini-batches for each epoch, evaluates the validation
 data after each epoch, and tells the callbacks at every stage (minidl.callbacks). Everything
 random (the shuffling, dropout, initial weights) comes from generators derived from
-``minidl.seed``, so the same seed gives bit-identical histories.
+``minidl.seed``, so the same seed gives bit-identical histories. How data are checked and cut
+into batches is in data_adapter.py.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from . import losses as losses_module
-from . import metrics as metrics_module
-from . import optimizers as optimizers_module
-from ._checks import as_float_array, values_unchecked
-from .callbacks import CallbackList
-from .layers.base import Composite, Layer
-from .random import as_generator
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from .._checks import values_unchecked
+from ..callbacks import CallbackList
+from ..random import as_generator
+from .data_adapter import (
+    ArrayBatches,
+    IteratedBatches,
+    check_arrays,
+    check_batch_size,
+    check_verbose,
+    class_sample_weights,
+    split_validation,
+)
 
-__all__ = ["Model"]
-
-
-def _leaves(layer: Layer, prefix: str = ""):
-    """(path prefix, layer) for every layer holding weights itself, depth first, in order."""
-    for sub in layer.sublayers():
-        if isinstance(sub, Composite):
-            yield from _leaves(sub, f"{prefix}{sub.name}/")
-        else:
-            yield prefix + sub.name + "/", sub
-
-
-class _Batches:
-    """Mini-batches of arrays (x, y, sample_weight), in a new shuffled order each epoch."""
-
-    def __init__(
-        self, x, y, sample_weight, batch_size: int, shuffle: bool, rng, steps: int | None = None
-    ) -> None:
-        self.x, self.y, self.sample_weight = x, y, sample_weight
-        self.batch_size, self.shuffle, self.rng = batch_size, shuffle, rng
-        self.steps = math.ceil(len(x) / batch_size)
-        if steps is not None:
-            self.steps = min(self.steps, steps)
-
-    def __iter__(self):
-        order = self.rng.permutation(len(self.x)) if self.shuffle else None
-        for start in range(0, self.steps * self.batch_size, self.batch_size):
-            rows = slice(start, start + self.batch_size)
-            if order is not None:
-                rows = order[rows]
-            yield (
-                self.x[rows],
-                None if self.y is None else self.y[rows],
-                None if self.sample_weight is None else self.sample_weight[rows],
-            )
+__all__ = ["Trainer"]
 
 
-class _IteratedBatches:
-    """Batches from an iterable (a data pipeline): each item is (x, y) or (x, y, sample_weight)."""
+class Trainer:
+    """compile / fit / evaluate / predict for a model (``Model`` derives from it).
 
-    def __init__(self, source: Iterable, steps: int | None, where: str) -> None:
-        self.source, self.where = source, where
-        self.steps = (
-            steps if steps is not None else (len(source) if hasattr(source, "__len__") else None)
-        )
-
-    def __iter__(self):
-        for i, item in enumerate(self.source):
-            if self.steps is not None and i >= self.steps:
-                return
-            if not isinstance(item, tuple) or len(item) not in (2, 3):
-                raise ValueError(
-                    f"{self.where}: expected each batch as (x, y) or (x, y, sample_weight), "
-                    f"received {type(item).__name__}"
-                    + (f" of length {len(item)}" if isinstance(item, tuple) else "")
-                )
-            yield item if len(item) == 3 else (*item, None)
-
-
-class Model(Composite):
-    """What every model can do: hold weights, compile, fit, evaluate, predict.
-
-    ``Sequential`` (model.py) says how the layers are chained; this class trains whatever
-    ``forward`` and ``backward`` compute.
+    It trains whatever the model's ``forward`` and ``backward`` compute, and reaches the weights
+    through the model's ``_variables()``.
     """
 
-    def __init__(self, name: str | None = None, trainable: bool = True) -> None:
-        super().__init__(name=name, trainable=trainable)
+    def __init__(self) -> None:
         self.optimizer: optimizers_module.Optimizer | None = None
         self.loss: losses_module.Loss | None = None
         self.metrics: list[metrics_module.Metric] = []
@@ -108,67 +59,6 @@ class Model(Composite):
         self.stop_training = False
         self.history = None
         self._rng = as_generator(None)  # shuffling; saved with the model, so resuming is exact
-
-    # -- weights --------------------------------------------------------------------------------
-    def _generators(self) -> dict[str, np.random.Generator]:
-        """Every random generator the model draws from (its shuffling, each layer's), by path."""
-        found = {"": self._rng}
-        for prefix, layer in _leaves(self):
-            if isinstance(getattr(layer, "_rng", None), np.random.Generator):
-                found[prefix.rstrip("/")] = layer._rng
-        return found
-
-    def _variables(self) -> list[tuple[str, Layer, str, np.ndarray, bool]]:
-        """(path, layer, key, array, trainable) for every weight, in Keras's order: layer by
-        layer, each layer's parameters then its buffers."""
-        out = []
-        for prefix, layer in _leaves(self):
-            for key, value in layer.params.items():
-                out.append((prefix + key, layer, key, value, layer.trainable))
-            for key, value in layer.buffers.items():
-                out.append((prefix + key, layer, key, value, False))
-        return out
-
-    @property
-    def weights(self) -> list[np.ndarray]:
-        """Every weight array (the layers' own arrays, not copies)."""
-        return [v[3] for v in self._variables()]
-
-    @property
-    def trainable_weights(self) -> list[np.ndarray]:
-        return [v[3] for v in self._variables() if v[4]]
-
-    @property
-    def non_trainable_weights(self) -> list[np.ndarray]:
-        """Frozen layers' weights and every buffer (BatchNormalization's moving statistics)."""
-        return [v[3] for v in self._variables() if not v[4]]
-
-    def count_params(self) -> int:
-        """All weights, trainable or not, as Keras counts them."""
-        return int(sum(w.size for w in self.weights))
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every weight, in the order ``set_weights`` takes them."""
-        return [w.copy() for w in self.weights]
-
-    def set_weights(self, weights: list) -> None:
-        """Copy ``weights`` (as from ``get_weights``) into the model; nothing changes on error."""
-        where = self._where()
-        current = self._variables()
-        if not isinstance(weights, (list, tuple)) or len(weights) != len(current):
-            got = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
-            raise ValueError(f"{where}: expected a list of {len(current)} arrays, received {got}")
-        arrays = [
-            as_float_array(w, f"weight '{v[0]}'", where, allow_empty=True)
-            for v, w in zip(current, weights, strict=True)
-        ]
-        for (path, *_, value, _), new in zip(current, arrays, strict=True):
-            if new.shape != value.shape:
-                raise ValueError(
-                    f"{where}: weight '{path}' has shape {value.shape}, received {new.shape}"
-                )
-        for (*_, value, _), new in zip(current, arrays, strict=True):
-            value[...] = new
 
     # -- compile -------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
@@ -293,77 +183,20 @@ class Model(Composite):
         return self._track(loss, len(x), y_true, y_pred)
 
     # -- data ----------------------------------------------------------------------------------
-    def _verbose(self, verbose, where: str) -> int:
-        if verbose == "auto":
-            verbose = 1
-        if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-            raise ValueError(f"{where}: expected verbose 0, 1, 2 or 'auto', received {verbose!r}")
-        return 2 if verbose and os.environ.get("MINIDL_GRADER", "") == "1" else verbose
-
     def _arrays(self, x, y, sample_weight, where: str, need_y: bool = True) -> tuple:
-        """Check x, y and sample_weight once, up front, for a whole data set."""
-        x = as_float_array(x, "x", where)
-        expected = self.input_shape if self.built else None
-        if expected is not None and (
-            x.ndim != len(expected)
-            or any(
-                e is not None and e != d for e, d in zip(expected[1:], x.shape[1:], strict=False)
-            )
-        ):
-            raise ValueError(
-                f"{where}: expected x of shape {('N', *expected[1:])} (the model's input), "
-                f"received {x.shape}"
-            )
-        if y is None:
-            if need_y:
-                raise ValueError(
-                    f"{where}: expected labels y for the {len(x)} examples, received None"
-                )
-        else:
-            y = np.asarray(y)
-            if y.ndim == 0 or len(y) != len(x):
-                raise ValueError(
-                    f"{where}: expected one label per example: x has {len(x)} examples, y has "
-                    f"{'no axis' if y.ndim == 0 else len(y)}"
-                )
-            if y.dtype.kind not in "biuf" or not np.isfinite(y).all():
-                raise ValueError(
-                    f"{where}: expected finite numeric labels y, received dtype {y.dtype}"
-                )
-        if sample_weight is not None:
-            sample_weight = as_float_array(sample_weight, "sample_weight", where, ndim=1)
-            if sample_weight.shape != (len(x),) or (sample_weight < 0).any():
-                raise ValueError(
-                    f"{where}: expected sample_weight as {len(x)} non-negative numbers, one per "
-                    f"example, received shape {sample_weight.shape}"
-                    + (", with negative values" if (sample_weight < 0).any() else "")
-                )
-        return x, y, sample_weight
-
-    @staticmethod
-    def _class_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
-        """Per-example weights from {class index: weight}: Keras's class_weight."""
-        labels = (
-            np.argmax(y, axis=-1) if y.ndim == 2 and y.shape[1] > 1 else np.rint(y).reshape(len(y))
-        )
-        labels = labels.astype(np.int64)
-        missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
-        if missing:
-            raise ValueError(
-                f"{where}: class_weight has no weight for class(es) {missing}; received keys "
-                f"{sorted(class_weight)}"
-            )
-        return np.array([float(class_weight[int(c)]) for c in labels])
+        """data_adapter.check_arrays against this model's input shape, once it is known."""
+        input_shape = self.input_shape if self.built else None
+        return check_arrays(x, y, sample_weight, input_shape, where, need_y)
 
     def _data(self, x, y, sample_weight, batch_size, shuffle, steps, where, rng=None):
         if isinstance(x, (np.ndarray, list)):
             x, y, sample_weight = self._arrays(x, y, sample_weight, where)
             self._check_labels(x, y, sample_weight, where)
-            return _Batches(x, y, sample_weight, batch_size, shuffle, rng, steps)
+            return ArrayBatches(x, y, sample_weight, batch_size, shuffle, rng, steps)
         if isinstance(x, Iterable) and not isinstance(x, (str, bytes, dict)):
             if y is not None:
                 raise ValueError(f"{where}: y must be None when x is an iterator of (x, y) batches")
-            return _IteratedBatches(x, steps, where)
+            return IteratedBatches(x, steps, where)
         raise TypeError(
             f"{where}: expected x as a NumPy array or an iterable of (x, y) batches, received "
             f"{type(x).__name__}"
@@ -386,14 +219,6 @@ class Model(Composite):
             metric = metrics_module.get(spec, y_true_shape=y_true.shape, y_pred_shape=shape)
             metric = type(metric).from_config(metric.get_config())
             metric.update_state(y_true, probe)
-
-    @staticmethod
-    def _batch_size(value, where: str) -> int:
-        """Keras's rule: None means 32."""
-        value = 32 if value is None else value
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{where}: expected batch_size as an integer >= 1, received {value!r}")
-        return int(value)
 
     # -- the loops -----------------------------------------------------------------------------
     def fit(
@@ -438,8 +263,8 @@ class Model(Composite):
         """
         where = f"{self._where()}.fit"
         self._require_compiled("fit")
-        verbose = self._verbose(verbose, where)
-        batch_size = self._batch_size(batch_size, where)
+        verbose = check_verbose(verbose, where)
+        batch_size = check_batch_size(batch_size, where)
         for name, value, low in (
             ("epochs", epochs, 0),
             ("initial_epoch", initial_epoch, 0),
@@ -459,20 +284,12 @@ class Model(Composite):
                     f"{where}: validation_split needs x and y as arrays; pass validation_data instead"
                 )
             x, y, sample_weight = self._arrays(x, y, sample_weight, where)
-            split = math.floor(len(x) * (1.0 - validation_split))
-            if split == 0 or split == len(x):
-                raise ValueError(
-                    f"{where}: validation_split={validation_split} of {len(x)} examples leaves "
-                    f"{split} for training and {len(x) - split} for validation; both need one"
-                )
-            validation_data = (x[split:], y[split:]) + (
-                () if sample_weight is None else (sample_weight[split:],)
+            (x, y, sample_weight), validation_data = split_validation(
+                x, y, sample_weight, validation_split, where
             )
-            x, y = x[:split], y[:split]
-            sample_weight = None if sample_weight is None else sample_weight[:split]
         if class_weight is not None:
             x, y, sample_weight = self._arrays(x, y, sample_weight, where)
-            weights = self._class_weights(y, class_weight, where)
+            weights = class_sample_weights(y, class_weight, where)
             sample_weight = weights if sample_weight is None else sample_weight * weights
 
         train = self._data(
@@ -551,7 +368,7 @@ class Model(Composite):
 
     def _build_from(self, data, where: str) -> None:
         """Build the model from the data's shape if no Input said it before."""
-        if not self.built and isinstance(data, _Batches):
+        if not self.built and isinstance(data, ArrayBatches):
             self.build((None, *data.x.shape[1:]))
 
     def _run_test(self, data, callback_list) -> dict[str, float]:
@@ -584,8 +401,8 @@ class Model(Composite):
         """
         where = f"{self._where()}.evaluate"
         self._require_compiled("evaluate")
-        verbose = self._verbose(verbose, where)
-        batch_size = self._batch_size(batch_size, where)
+        verbose = check_verbose(verbose, where)
+        batch_size = check_batch_size(batch_size, where)
         data = self._data(x, y, sample_weight, batch_size, False, steps, where)
         self._build_from(data, where)
         callback_list = CallbackList(
@@ -608,8 +425,8 @@ class Model(Composite):
         x may also be an iterable of batches (arrays, or tuples whose first item is x).
         """
         where = f"{self._where()}.predict"
-        verbose = self._verbose(verbose, where)
-        batch_size = self._batch_size(batch_size, where)
+        verbose = check_verbose(verbose, where)
+        batch_size = check_batch_size(batch_size, where)
         if isinstance(x, np.ndarray) or isinstance(x, list):
             x, _, _ = self._arrays(x, None, None, where, need_y=False)
             if not self.built:
@@ -648,7 +465,7 @@ class Model(Composite):
         self._require_compiled("train_on_batch")
         x, y, sample_weight = self._arrays(x, y, sample_weight, where)
         if class_weight is not None:
-            weights = self._class_weights(y, class_weight, where)
+            weights = class_sample_weights(y, class_weight, where)
             sample_weight = weights if sample_weight is None else sample_weight * weights
         if not self.built:
             self.build((None, *x.shape[1:]))

@@ -12,22 +12,25 @@
 
 Forward runs the layers in order; backward runs them in reverse, each turning the gradient
 with respect to its output into the gradient with respect to its input (the chain rule, one
-layer at a time). Training, saving and the summary are in training.py, saving.py, summary.py.
+layer at a time). What every model shares (weights, saving, the summary) is in model.py;
+training (compile, fit, evaluate, predict) in trainer.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array
-from .layers.base import Layer, build_sequence
-from .layers.input import Input
-from .layers.serialization import deserialize, serialize
-from .training import Model
+from .._checks import as_float_array
+from ..layers.base import Layer, build_sequence
+from ..layers.input import Input
+from ..layers.serialization import deserialize, serialize
+from ..saving import register_model
+from .model import Model
 
 __all__ = ["Sequential"]
 
 
+@register_model
 class Sequential(Model):
     """A linear stack of layers (Keras's ``Sequential``).
 
@@ -178,26 +181,3 @@ class Sequential(Model):
         if shape is not None:
             model.build(tuple(shape))
         return model
-
-    def summary(self, print_fn=None, line_length: int | None = None) -> None:
-        """Print the layers, output shapes and parameter counts as Keras 3 does (summary.py)."""
-        from .summary import print_summary
-
-        print_summary(self, print_fn=print_fn, line_length=line_length)
-
-    def save(self, path) -> None:
-        """Save architecture, weights, optimizer state and compile settings (saving.py)."""
-        from .saving import save_model
-
-        save_model(self, path)
-
-    def save_weights(self, path) -> None:
-        """Save the weights alone (saving.py); ``load_weights`` reads them into this model."""
-        from .saving import save_weights
-
-        save_weights(self, path)
-
-    def load_weights(self, path) -> None:
-        from .saving import load_weights
-
-        load_weights(self, path)
