@@ -68,7 +68,7 @@ import numpy as np
 
 from .. import callbacks, layers, optimizers
 from ..data.augment import Augment
-from ..model import Sequential
+from ..models import Sequential
 from ..random import as_generator
 
 __all__ = [

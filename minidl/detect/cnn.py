@@ -74,7 +74,7 @@ from .. import layers as L
 from .. import optimizers
 from ..data.patches import make_patch_dataset
 from ..data.wafer import CLASS_NAMES
-from ..model import Sequential
+from ..models import Sequential
 from ..ops.conv import normalize_padding
 from ..random import as_generator
 from .classical import _check_blur, _check_number, remove_background, segment
