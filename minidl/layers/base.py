@@ -189,10 +189,13 @@ class KernelLayer(Layer):
     def __init__(
         self,
         n_out: int,
+        *,
         activation: str | None,
         use_bias: bool,
         kernel_initializer: str,
         bias_initializer: str,
+        kernel_regularizer,
+        bias_regularizer,
         seed: np.random.Generator | int | None,
         dtype: str,
         name: str | None,
@@ -220,15 +223,13 @@ class KernelLayer(Layer):
             self.dtype = None
         if self.dtype is None or self.dtype.kind != "f":
             raise TypeError(f"{where}: expected dtype 'float32' or 'float64', received {dtype!r}")
-
-    _n_out_name = "units"
-
-    def _set_regularizers(self, kernel_regularizer, bias_regularizer) -> None:
-        """Penalties on the weights (e.g. ``regularizers.L2(1e-4)``), added to the loss by the
-        model's training step, which also adds their gradients; the layer's own backward
-        computes the data term only, so that its gradient check stays exact."""
+        # Penalties on the weights (e.g. ``regularizers.L2(1e-4)``), added to the loss by the
+        # model's training step, which also adds their gradients; the layer's own backward
+        # computes the data term only, so that its gradient check stays exact.
         self.kernel_regularizer = get_regularizer(kernel_regularizer)
         self.bias_regularizer = get_regularizer(bias_regularizer)
+
+    _n_out_name = "units"
 
     def _kernel_shape(self, input_shape: tuple) -> tuple:
         raise NotImplementedError

@@ -77,18 +77,19 @@ class Conv2D(KernelLayer):
     ) -> None:
         super().__init__(
             filters,
-            activation,
-            use_bias,
-            kernel_initializer,
-            bias_initializer,
-            seed,
-            dtype,
-            name,
-            trainable,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            seed=seed,
+            dtype=dtype,
+            name=name,
+            trainable=trainable,
         )
         where = self._where()
         self.filters = int(filters)
-        self._set_regularizers(kernel_regularizer, bias_regularizer)
         self.kernel_size = to_pair(kernel_size, "kernel_size", where, 1)
         self.strides = to_pair(strides, "strides", where, 1)
         self.dilation_rate = to_pair(dilation_rate, "dilation_rate", where, 1)

@@ -59,17 +59,18 @@ class Dense(KernelLayer):
     ) -> None:
         super().__init__(
             units,
-            activation,
-            use_bias,
-            kernel_initializer,
-            bias_initializer,
-            seed,
-            dtype,
-            name,
-            trainable,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            seed=seed,
+            dtype=dtype,
+            name=name,
+            trainable=trainable,
         )
         self.units = int(units)
-        self._set_regularizers(kernel_regularizer, bias_regularizer)
 
     def _kernel_shape(self, input_shape: tuple) -> tuple:
         if len(input_shape) != 2:
