@@ -3,8 +3,9 @@
 Where each concept lives:
     minidl.ops           pure forward/backward functions (dense, conv, pooling, norm, losses, ...)
     minidl.layers        layer classes over the ops (Dense, Conv2D, BatchNormalization, Residual, ...)
-    minidl.Sequential    a stack of layers with compile / fit / evaluate / predict (model.py,
-                         training.py), summary() (summary.py), save / load_model (saving.py)
+    minidl.models        Sequential and Model: compile / fit / evaluate / predict (trainer.py),
+                         summary(), weights; minidl.Sequential for short
+    minidl.saving        save / load_model: checked HDF5 files, never a pickle
     minidl.losses        loss objects (BinaryCrossentropy, ...)
     minidl.optimizers    SGD, RMSprop, Adam, AdamW
     minidl.metrics       accuracy, precision, recall, AUC
@@ -14,8 +15,17 @@ Where each concept lives:
     minidl.gradcheck     numerical gradient checks
     minidl.testing       the layer contract check, for your own layers too
     minidl.plot          figures: training curves, confusion matrices, filters, feature maps
-    minidl.data          datasets (the course's cat/non-cat images)
+    minidl.data          datasets: the course's cat/non-cat images, synthetic wafers, patches,
+                         augmentation, test images
     minidl.course        the course's function APIs (dnn: L-layer networks, cnn: convolutions)
+    minidl.applications  ready-made models with their training recipe (the cat CNN)
+    minidl.detect        wafer defect detection: classical and CNN detectors, a fab's metrics
+    minidl.sparse        sparse representations: DCT denoising, OMP, K-SVD, anomaly detection
+    minidl.cli           the ``minidl`` command, one module per subcommand
+
+Imports run one way: ops <- layers <- models and training (optimizers, losses, metrics,
+callbacks, saving) <- applications (course, detect, sparse) <- cli; no module imports one above
+it (tests/test_architecture.py holds the package to that).
 
 A Keras notebook ports by changing its imports:
     from minidl import Sequential, load_model, layers, optimizers, losses, metrics, callbacks
