@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import minidl.callbacks as cb_module
+import minidl.callbacks.progbar_logger as cb_module
 from minidl.callbacks import (
     Callback,
     CallbackList,
