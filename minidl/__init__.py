@@ -16,6 +16,7 @@ Where each concept lives:
     minidl.plot          figures: training curves, confusion matrices, filters, feature maps
     minidl.data          datasets (the course's cat/non-cat images)
     minidl.course        the course's function APIs (dnn: L-layer networks, cnn: convolutions)
+    minidl.applications  ready-made models with their training recipe (cat_cnn: the cat CNN)
 
 A Keras notebook ports by changing its imports:
     from minidl import Sequential, load_model, layers, optimizers, losses, metrics, callbacks

@@ -35,8 +35,8 @@ the train and test accuracy, and writes into DIR: ``cost.png`` (the cost curve),
     minidl train cat --model cnn [--epochs E] [--learning-rate LR] [--seed S] [--out DIR]
 
 trains a small convolutional network on the same images with augmentation
-(minidl.course.cat_cnn), prints a line per epoch and the train and test accuracy, and writes
-into DIR: ``training_curves.png`` (loss, accuracy and learning rate per epoch), ``model.h5``
+(minidl.applications.cat_cnn), prints a line per epoch and the train and test accuracy, and
+writes into DIR: ``training_curves.png`` (loss, accuracy and learning rate per epoch), ``model.h5``
 (reload with ``minidl.load_model``) and ``metrics.json``. ``--learning-rate`` is then Adam's
 rate in the first epoch; ``--iterations`` belongs to the course's networks, ``--epochs`` and
 ``--seed`` to the CNN, and giving one to the other model is a usage error (exit status 2).
@@ -53,7 +53,7 @@ from pathlib import Path
 __all__ = ["main"]
 
 CAT_MODELS = {"two-layer": [12288, 7, 1], "l-layer": [12288, 20, 7, 5, 1]}
-CAT_CNN = "cnn"  # minidl.course.cat_cnn
+CAT_CNN = "cnn"  # minidl.applications.cat_cnn
 
 
 def _positive_int(text: str) -> int:
@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted([*CAT_MODELS, CAT_CNN]),
         default="two-layer",
         help="two-layer: (12288, 7, 1); l-layer: [12288, 20, 7, 5, 1]; cnn: four convolution "
-        "blocks trained with augmentation (minidl.course.cat_cnn)",
+        "blocks trained with augmentation (minidl.applications.cat_cnn)",
     )
     cat.add_argument(
         "--iterations",
@@ -429,12 +429,12 @@ def _train_cat_course(args: argparse.Namespace, data: tuple, out: Path, created:
 
 
 def _train_cat_cnn(args: argparse.Namespace, data: tuple, out: Path, created: bool) -> int:
-    """The convolutional network of minidl.course.cat_cnn: training_curves.png, model.h5,
+    """The convolutional network of minidl.applications.cat_cnn: training_curves.png, model.h5,
     metrics.json."""
     import matplotlib.pyplot as plt
 
     from . import plot
-    from .course import cat_cnn
+    from .applications import cat_cnn
     from .io import write_json
     from .version import __version__
 
