@@ -1,13 +1,13 @@
 """How well, and how fast, does the cat CNN train, seed after seed?
 
 What is measured
-    ``minidl.course.cat_cnn.train_cat_cnn`` with its default settings (60 epochs, batches of 16,
-    Adam from 0.002 decayed along a cosine, the module's augmentation) on the course's
+    ``minidl.applications.cat_cnn.train_cat_cnn`` with its default settings (60 epochs, batches
+    of 16, Adam from 0.002 decayed along a cosine, the module's augmentation) on the course's
     cat/non-cat images (209 training, 50 test), once per seed (default seeds 0 to 4). For each
     seed: the accuracy on the training images (unchanged, not augmented) and on the test images,
-    and the seconds the training took (``train_cat_cnn`` as a whole: scaling, 60 epochs, the
-    two accuracies). Then the mean and the standard deviation (population, ddof=0) of each
-    column over the seeds, and next to them the course's L-layer network's test accuracy, 0.80.
+    and the seconds the training took (``train_cat_cnn`` as a whole: scaling, 60 epochs, the two
+    accuracies). Then the mean and the standard deviation (population, ddof=0) of each column
+    over the seeds, and next to them the course's L-layer network's test accuracy, 0.80.
 
     The settings are fixed for every seed; nothing is chosen per seed, and the test images
     take no part in training. A single seed's test accuracy moves in steps of 0.02 (one image
@@ -41,7 +41,7 @@ import time
 import numpy as np
 
 from minidl import __version__
-from minidl.course import cat_cnn
+from minidl.applications import cat_cnn
 from minidl.data import load_catvnoncat
 
 L_LAYER_TEST_ACCURACY = 0.80  # the course's published figure

@@ -1,4 +1,4 @@
-"""``minidl.course.cat_cnn`` and ``minidl train cat --model cnn``.
+"""``minidl.applications.cat_cnn`` and ``minidl train cat --model cnn``.
 
 Expected figures: the parameter counts are worked out by hand below (a 3x3 convolution without
 bias has 9 * C_in * C_out weights, batch normalization 4 per channel, two of them trainable);
@@ -20,8 +20,8 @@ import pytest
 from PIL import Image
 
 from minidl import load_model
+from minidl.applications import cat_cnn
 from minidl.cli import main
-from minidl.course import cat_cnn
 
 CONV_WEIGHTS = [9 * 3 * 16, 9 * 16 * 32, 9 * 32 * 64, 9 * 64 * 64]  # 432, 4608, 18432, 36864
 BN_WEIGHTS = [4 * c for c in (16, 32, 64, 64)]  # gamma, beta, moving mean and variance

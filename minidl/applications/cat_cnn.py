@@ -67,6 +67,7 @@ import math
 import numpy as np
 
 from .. import callbacks, layers, optimizers
+from .._checks import check_int, check_number, is_real
 from ..data.augment import Augment
 from ..models import Sequential
 from ..random import as_generator
@@ -92,6 +93,8 @@ BN_MOMENTUM = 0.9
 EPOCHS = 60
 BATCH_SIZE = 16
 LEARNING_RATE = 0.002
+POSITIVE = "a positive number"  # how the checks name (0, inf)
+SEED = "an integer >= 0 or None"
 AUGMENTATION = {
     "rotation_range": 15.0,
     "width_shift_range": 0.1,
@@ -114,15 +117,21 @@ class CosineDecay(callbacks.Callback):
         epochs: the number of epochs the schedule spans, >= 1.
 
     Raises:
-        ValueError: either argument out of range.
+        ValueError: either argument out of range, or not a number (``ArgumentTypeError``, a
+            ValueError and a TypeError).
     """
 
     def __init__(self, initial_learning_rate: float, epochs: int) -> None:
         super().__init__()
-        _check_positive_number(initial_learning_rate, "initial_learning_rate", "CosineDecay")
-        _check_positive_int(epochs, "epochs", "CosineDecay")
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.epochs = int(epochs)
+        self.initial_learning_rate = check_number(
+            initial_learning_rate,
+            "initial_learning_rate",
+            "CosineDecay",
+            0,
+            open_low=True,
+            expected=POSITIVE,
+        )
+        self.epochs = check_int(epochs, "epochs", "CosineDecay", 1)
 
     def rate(self, epoch: int) -> float:
         """The learning rate of ``epoch`` (counted from 0)."""
@@ -132,25 +141,12 @@ class CosineDecay(callbacks.Callback):
         self.model.optimizer.learning_rate = self.rate(epoch)
 
 
-def _check_positive_int(value: object, name: str, where: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: expected {name} as an integer >= 1, received {value!r}")
-
-
-def _check_positive_number(value: object, name: str, where: str) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not (math.isfinite(value) and value > 0)
-    ):
-        raise ValueError(f"{where}: expected {name} as a positive number, received {value!r}")
-
-
-def _check_seed(seed: object, where: str) -> None:
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
-    ):
-        raise ValueError(f"{where}: expected seed as an integer >= 0 or None, received {seed!r}")
+def _check_seed(seed: object, where: str) -> int | None:
+    """``seed`` as an int >= 0, or None (``check_int``). A float is refused first, quoting the
+    number alone ("received 1.5"): what the caller has to fix is the value, a whole number."""
+    if is_real(seed) and not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"{where}: expected seed as {SEED}, received {seed!r}")
+    return check_int(seed, "seed", where, 0, allow_none=True, expected=SEED)
 
 
 def prepare_images(x: np.ndarray, name: str = "x", where: str = "prepare_images") -> np.ndarray:
@@ -215,8 +211,7 @@ def build_cat_cnn(seed: int | None = None) -> Sequential:
         ValueError: a seed that is not an int >= 0 or None.
     """
     where = "build_cat_cnn"
-    _check_seed(seed, where)
-    rng = as_generator(None if seed is None else int(seed), where)
+    rng = as_generator(_check_seed(seed, where), where)
 
     def child_seed() -> int:
         return int(rng.integers(2**31))
@@ -298,12 +293,11 @@ def train_cat_cnn(
     y = prepare_labels(train_y, len(x), "train_y", where)
     xt = prepare_images(test_x, "test_x", where)
     yt = prepare_labels(test_y, len(xt), "test_y", where)
-    _check_positive_int(epochs, "epochs", where)
-    _check_positive_int(batch_size, "batch_size", where)
-    _check_positive_number(learning_rate, "learning_rate", where)
-    _check_seed(seed, where)
+    check_int(epochs, "epochs", where, 1)
+    check_int(batch_size, "batch_size", where, 1)
+    check_number(learning_rate, "learning_rate", where, 0, open_low=True, expected=POSITIVE)
 
-    rng = as_generator(None if seed is None else int(seed), where)
+    rng = as_generator(_check_seed(seed, where), where)
     model = build_cat_cnn(seed=int(rng.integers(2**31)))
     model.compile(
         optimizer=optimizers.Adam(learning_rate=learning_rate),

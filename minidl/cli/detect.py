@@ -1,0 +1,74 @@
+"""``minidl detect``: a saved detection pipeline run on image files.
+
+Every image is read before the pipeline is loaded and before anything is written, so that a
+typing mistake in the last file name costs nothing; each image then gets an annotated PNG, and
+detections.json lists every defect found, with its class, score and box.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..data.images import load_grey
+from ..detect.figures import detections as draw
+from ..detect.pipeline import DefectDetectionPipeline
+from ..io import write_json
+from ..plot import save_png
+from .arguments import fail, make_folder
+
+__all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "run"]
+
+NAME = "detect"
+HELP = "find defects on wafer images with a saved pipeline"
+DESCRIPTION = (
+    "Run a saved detection pipeline on image files (PNG, JPEG, TIFF, ... of any size); write "
+    "annotated PNGs and detections.json."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The images, the pipeline file and the output folder."""
+    parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files")
+    parser.add_argument(
+        "--model", type=Path, required=True, help="a pipeline saved by 'minidl train wafer'"
+    )
+    parser.add_argument("--out", type=Path, default=Path("detections"), help="output folder")
+
+
+def _grey_image(path: Path) -> np.ndarray:
+    """An image file as uint8 grey (H, W), the layout the pipeline was trained on, or
+    ValueError naming the file."""
+    return np.round(load_grey(path, where="minidl detect")).clip(0, 255).astype(np.uint8)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Detect, draw and list the defects of every image; print a line per defect."""
+    try:
+        images = [_grey_image(path) for path in args.images]
+    except (FileNotFoundError, ValueError) as err:
+        return fail(str(err))
+    pipeline = DefectDetectionPipeline.load(args.model)
+    if not make_folder(args.out):
+        return 2
+    found = pipeline.predict(images)
+    report = []
+    for path, image, items in zip(args.images, images, found, strict=True):
+        name = f"{path.stem}_detections.png"
+        fig = draw(image, None, items, title=f"{path.name}: {len(items)} defect(s)")
+        save_png(fig, args.out / name)
+        plt.close(fig)
+        report.append({"image": str(path), "detections": items, "picture": name})
+        print(
+            f"{path}: {len(items)} defect(s)"
+            + "".join(f"\n  {d['class']:<9} score {d['score']:.2f} box {d['bbox']}" for d in items)
+        )
+    write_json(
+        args.out / "detections.json",
+        {"model": str(args.model), "backend": pipeline.backend, "images": report},
+    )
+    print(f"Wrote {len(report)} picture(s) and detections.json to {args.out}")
+    return 0
