@@ -92,8 +92,9 @@ import minidl
 from minidl import layers as L
 from minidl.data.wafer import generate_wafers
 from minidl.detect import DefectDetectionPipeline
-from minidl.detect.cnn import fully_convolutional, network_stride, sliding_window_predict
+from minidl.detect.fully_convolutional import fully_convolutional, network_stride
 from minidl.detect.metrics import format_table, throughput_table
+from minidl.detect.windows import sliding_window_predict
 
 try:
     import torch

@@ -20,9 +20,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
+from .. import plot
 from ..data.patches import make_patch_dataset
 from ..data.wafer import CLASS_NAMES as PATCH_CLASSES
 from ..data.wafer import generate_wafers
@@ -66,10 +68,6 @@ def train_wafer(
     patches_per_class: int | None = None,
 ) -> dict:
     """Run the whole job; returns the metrics written to ``out / 'metrics.json'``."""
-    import matplotlib.pyplot as plt
-
-    from .. import plot
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()

@@ -26,43 +26,20 @@ from ..errors import ModelFileError
 from ..saving import open_checked_file, read_model_group, write_checked_file, write_model_group
 from ..version import __version__
 from . import metrics
+from .classical import ClassicalDetector
+from .cnn import CNNDetector
+from .images import check_images
 
 __all__ = ["BACKENDS", "DefectDetectionPipeline"]
 
 BACKENDS = ("classical", "cnn")
 CLASS_NAMES = ("scratch", "particle", "crack")
+_DETECTORS = {"classical": ClassicalDetector, "cnn": CNNDetector}
 
 
-def _backend_class(name: str):
-    if name == "classical":
-        from .classical import ClassicalDetector
-
-        return ClassicalDetector
-    from .cnn import CNNDetector
-
-    return CNNDetector
-
-
-def _check_images(images, where: str) -> list[np.ndarray]:
-    """A list (or an (N, H, W) array) of 2-D grey images, as uint8 or floats in [0, 255]."""
-    if isinstance(images, np.ndarray) and images.ndim == 2:
-        raise ValueError(
-            f"{where}: expected a list of images or an (N, H, W) array, received one image of "
-            f"shape {images.shape} (wrap it in a list)"
-        )
-    if isinstance(images, np.ndarray):
-        images = list(images)
-    if not isinstance(images, (list, tuple)) or not images:
-        raise ValueError(
-            f"{where}: expected a non-empty list of grey images (H, W), received {images!r:.60}"
-        )
-    for i, image in enumerate(images):
-        if not isinstance(image, np.ndarray) or image.ndim != 2 or image.dtype.kind not in "uif":
-            got = image.shape if isinstance(image, np.ndarray) else type(image).__name__
-            raise ValueError(
-                f"{where}: expected image {i} as a 2-D numeric array (H, W), received {got}"
-            )
-    return list(images)
+def _check_images(images: object, where: str) -> list[np.ndarray]:
+    """A list (or an (N, H, W) array) of 2-D numeric images; the backend checks the rest."""
+    return check_images(images, where, "a 2-D numeric array (H, W)")
 
 
 class DefectDetectionPipeline:
@@ -80,7 +57,7 @@ class DefectDetectionPipeline:
                 f"DefectDetectionPipeline: expected backend 'classical' or 'cnn', received {backend!r}"
             )
         self.backend = backend
-        self.detector = _backend_class(backend)(**params)
+        self.detector = _DETECTORS[backend](**params)
         self.trained_at: str | None = None
         self.class_names = CLASS_NAMES
 
@@ -170,7 +147,7 @@ class DefectDetectionPipeline:
             pipeline.backend = backend
             pipeline.class_names = tuple(meta.get("class_names", CLASS_NAMES))
             pipeline.trained_at = meta.get("trained_at")
-            detector_class = _backend_class(backend)
+            detector_class = _DETECTORS[backend]
             if backend == "cnn":
                 if "model" not in f:
                     raise ModelFileError(f"{path}: the CNN pipeline holds no model")

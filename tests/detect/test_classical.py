@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from minidl.data.wafer import generate_wafers
-from minidl.detect.classical import ClassicalDetector, die_pitch, remove_background
+from minidl.detect.background import die_pitch, remove_background
+from minidl.detect.classical import ClassicalDetector
 from minidl.detect.metrics import calculate_iou, evaluate_detections
 
 SIZE = 160
