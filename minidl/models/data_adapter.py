@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .. import losses as losses_module
+from .. import metrics as metrics_module
 from .._checks import as_float_array
 
 __all__ = [
@@ -26,9 +28,12 @@ __all__ = [
     "IteratedBatches",
     "check_arrays",
     "check_batch_size",
+    "check_labels",
     "check_verbose",
     "class_sample_weights",
+    "labels_for_loss",
     "split_validation",
+    "unpack_validation_data",
 ]
 
 
@@ -162,3 +167,49 @@ def split_validation(x, y, sample_weight, validation_split: float, where: str):
         (None, None) if sample_weight is None else (sample_weight[:split], sample_weight[split:])
     )
     return (x[:split], y[:split], weights[0]), (x[split:], y[split:], weights[1])
+
+
+def unpack_validation_data(validation_data, where: str) -> tuple:
+    """``fit``'s validation_data as (x, y, sample_weight): a tuple or list of two or three, or
+    an iterable of batches (then y and sample_weight are None)."""
+    if isinstance(validation_data, list) and len(validation_data) in (2, 3):
+        validation_data = tuple(validation_data)  # Keras takes a list too
+    if not isinstance(validation_data, tuple):
+        return validation_data, None, None
+    if len(validation_data) not in (2, 3):
+        raise ValueError(
+            f"{where}: expected validation_data as (x_val, y_val) or (x_val, y_val, "
+            f"sample_weight_val), received a tuple of {len(validation_data)}"
+        )
+    return (*validation_data[:2], validation_data[2] if len(validation_data) == 3 else None)
+
+
+def labels_for_loss(loss, y, y_pred: np.ndarray, where: str) -> np.ndarray:
+    """y as ``loss`` expects it: Keras adds the trailing axis to (N,) labels for (N, 1)
+    outputs; sparse categorical labels stay integers."""
+    if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
+        return np.asarray(y)
+    y = np.asarray(y, dtype=y_pred.dtype)
+    if y.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        y = y[..., None]
+    if isinstance(loss, losses_module.CategoricalCrossentropy) and y.shape != y_pred.shape:
+        raise ValueError(
+            f"{where}: categorical_crossentropy expects one-hot labels of shape "
+            f"{y_pred.shape} like the predictions, received labels of shape {y.shape}; for "
+            f"integer class labels use loss='sparse_categorical_crossentropy'"
+        )
+    return y
+
+
+def check_labels(loss, metric_specs: list, y, sample_weight, shape: tuple, where: str) -> None:
+    """Refuse labels the loss or a metric would refuse, before anything changes: the loss and
+    the metrics are run once on stand-in predictions of the model's output ``shape``."""
+    if None in shape:
+        return
+    probe = np.full(shape, 1.0 / shape[-1] if len(shape) > 1 else 0.5)
+    y_true = labels_for_loss(loss, y, probe, where)
+    loss(y_true, probe, sample_weight=sample_weight)  # raises on labels it refuses
+    for spec in metric_specs:
+        metric = metrics_module.get(spec, y_true_shape=y_true.shape, y_pred_shape=shape)
+        metric = type(metric).from_config(metric.get_config())
+        metric.update_state(y_true, probe)

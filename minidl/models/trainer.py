@@ -27,7 +27,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from .._checks import values_unchecked
+from .._checks import check_int, values_unchecked
 from ..callbacks import CallbackList
 from ..random import as_generator
 from .data_adapter import (
@@ -35,9 +35,12 @@ from .data_adapter import (
     IteratedBatches,
     check_arrays,
     check_batch_size,
+    check_labels,
     check_verbose,
     class_sample_weights,
+    labels_for_loss,
     split_validation,
+    unpack_validation_data,
 )
 
 __all__ = ["Trainer"]
@@ -102,20 +105,7 @@ class Trainer:
 
     # -- one step ------------------------------------------------------------------------------
     def _labels_for(self, y, y_pred: np.ndarray) -> np.ndarray:
-        """y as the loss expects it: Keras adds the trailing axis to (N,) labels for (N, 1)
-        outputs; sparse categorical labels stay integers."""
-        if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
-            return np.asarray(y)
-        y = np.asarray(y, dtype=y_pred.dtype)
-        if y.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
-            y = y[..., None]
-        if isinstance(self.loss, losses_module.CategoricalCrossentropy) and y.shape != y_pred.shape:
-            raise ValueError(
-                f"{self._where()}: categorical_crossentropy expects one-hot labels of shape "
-                f"{y_pred.shape} like the predictions, received labels of shape {y.shape}; for "
-                f"integer class labels use loss='sparse_categorical_crossentropy'"
-            )
-        return y
+        return labels_for_loss(self.loss, y, y_pred, self._where())
 
     def _penalty(self) -> float:
         total = 0.0
@@ -203,22 +193,13 @@ class Trainer:
         )
 
     def _check_labels(self, x, y, sample_weight, where: str) -> None:
-        """Refuse labels the loss or a metric would refuse, before anything changes: the loss
-        and metrics are run once on stand-in predictions of the model's output shape."""
+        """Refuse labels the loss or a metric would refuse, before anything changes."""
         if y is None or self.loss is None:
             return
         if not self.built:
             self.build((None, *x.shape[1:]))
         shape = (len(y), *self.output_shape((None, *x.shape[1:]))[1:])
-        if None in shape:
-            return
-        probe = np.full(shape, 1.0 / shape[-1] if len(shape) > 1 else 0.5)
-        y_true = self._labels_for(y, probe)
-        self.loss(y_true, probe, sample_weight=sample_weight)  # raises on labels it refuses
-        for spec in self._metric_specs:
-            metric = metrics_module.get(spec, y_true_shape=y_true.shape, y_pred_shape=shape)
-            metric = type(metric).from_config(metric.get_config())
-            metric.update_state(y_true, probe)
+        check_labels(self.loss, self._metric_specs, y, sample_weight, shape, self._where())
 
     # -- the loops -----------------------------------------------------------------------------
     def fit(
@@ -265,14 +246,8 @@ class Trainer:
         self._require_compiled("fit")
         verbose = check_verbose(verbose, where)
         batch_size = check_batch_size(batch_size, where)
-        for name, value, low in (
-            ("epochs", epochs, 0),
-            ("initial_epoch", initial_epoch, 0),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(
-                    f"{where}: expected {name} as an integer >= {low}, received {value!r}"
-                )
+        for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+            check_int(value, name, where, 0, expected="an integer >= 0")
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(
                 f"{where}: expected validation_split in [0, 1), received {validation_split!r}"
@@ -298,32 +273,13 @@ class Trainer:
         self._build_from(train, where)
         val = None
         if validation_data is not None:
-            if isinstance(validation_data, list) and len(validation_data) in (2, 3):
-                validation_data = tuple(validation_data)  # Keras takes a list too
-            if isinstance(validation_data, tuple) and len(validation_data) not in (2, 3):
-                raise ValueError(
-                    f"{where}: expected validation_data as (x_val, y_val) or (x_val, y_val, "
-                    f"sample_weight_val), received a tuple of {len(validation_data)}"
-                )
-            if isinstance(validation_data, tuple):
-                val = self._data(
-                    *validation_data[:2],
-                    validation_data[2] if len(validation_data) == 3 else None,
-                    batch_size,
-                    False,
-                    None,
-                    f"{where} (validation_data)",
-                )
-            else:
-                val = self._data(
-                    validation_data,
-                    None,
-                    None,
-                    batch_size,
-                    False,
-                    None,
-                    f"{where} (validation_data)",
-                )
+            val = self._data(
+                *unpack_validation_data(validation_data, where),
+                batch_size,
+                False,
+                None,
+                f"{where} (validation_data)",
+            )
 
         callback_list = CallbackList(
             callbacks,
