@@ -27,7 +27,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from .._checks import values_unchecked
+from .._checks import check_int, values_unchecked
 from ..callbacks import CallbackList
 from ..random import as_generator
 from .data_adapter import (
@@ -265,14 +265,8 @@ class Trainer:
         self._require_compiled("fit")
         verbose = check_verbose(verbose, where)
         batch_size = check_batch_size(batch_size, where)
-        for name, value, low in (
-            ("epochs", epochs, 0),
-            ("initial_epoch", initial_epoch, 0),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(
-                    f"{where}: expected {name} as an integer >= {low}, received {value!r}"
-                )
+        check_int(epochs, "epochs", where, 0)
+        check_int(initial_epoch, "initial_epoch", where, 0)
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(
                 f"{where}: expected validation_split in [0, 1), received {validation_split!r}"
