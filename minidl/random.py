@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_int
+
 __all__ = ["as_generator", "seed"]
 
 _root = np.random.default_rng()
@@ -18,9 +20,8 @@ _root = np.random.default_rng()
 def seed(s: int) -> None:
     """Make every later default generator reproducible: ``minidl.seed(0)``."""
     global _root
-    if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-        raise ValueError(f"minidl.seed: expected a non-negative integer seed, received {s!r}")
-    _root = np.random.default_rng(int(s))
+    s = check_int(s, "s", "minidl.seed", 0, expected="a non-negative integer")
+    _root = np.random.default_rng(s)
 
 
 def as_generator(

@@ -20,29 +20,30 @@ per-weight scaling does not weaken it.
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array, build_from_config, from_identifier
+from ._checks import (
+    ArgumentTypeError,
+    as_float_array,
+    build_from_config,
+    check_number,
+    from_identifier,
+    is_real,
+)
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "serialize"]
 
 
 def _factor(value: object, name: str, where: str) -> float:
     """Return a regularization factor as a float, refusing negative, NaN, infinite and non-numbers."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(
+    if not is_real(value):
+        raise ArgumentTypeError(
             f"{where}: expected {name} as a non-negative number, received {value!r} "
             f"({type(value).__name__})"
         )
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(
-            f"{where}: expected {name} as a non-negative finite number, received {value}"
-        )
-    return float(value)
+    return check_number(value, name, where, 0, expected="a non-negative finite number")
 
 
 class Regularizer:

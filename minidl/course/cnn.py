@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, check_int
 
 __all__ = [
     "conv_backward",
@@ -38,12 +38,7 @@ def _hparameter(hparameters: dict, key: str, where: str, minimum: int) -> int:
         raise ValueError(
             f"{where}: expected hparameters with key {key!r}, received {hparameters!r}"
         )
-    value = hparameters[key]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(
-            f"{where}: expected hparameters[{key!r}] as an integer >= {minimum}, received {value!r}"
-        )
-    return int(value)
+    return check_int(hparameters[key], f"hparameters[{key!r}]", where, minimum)
 
 
 def _check_batch(A: object, name: str, where: str) -> np.ndarray:
@@ -56,8 +51,7 @@ def zero_pad(X: np.ndarray, pad: int) -> np.ndarray:
     Shape: (m, n_H, n_W, n_C) -> (m, n_H + 2*pad, n_W + 2*pad, n_C).
     """
     X = _check_batch(X, "X", "zero_pad")
-    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
-        raise ValueError(f"zero_pad: expected pad as a non-negative integer, received {pad!r}")
+    pad = check_int(pad, "pad", "zero_pad", 0, expected="a non-negative integer")
     return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=0)
 
 

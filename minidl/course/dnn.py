@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import init
-from .._checks import as_float_array, check_binary_labels
+from .._checks import as_float_array, check_binary_labels, check_int, is_real
 from ..data.catvnoncat import load_catvnoncat
 from ..ops import activations as act
 from ..ops import losses
@@ -347,12 +347,7 @@ def _initial_gradient(AL: np.ndarray, Y: np.ndarray, where: str) -> np.ndarray:
 
 
 def _check_learning_rate(learning_rate: object, where: str) -> None:
-    if not (
-        isinstance(learning_rate, (int, float, np.integer, np.floating))
-        and not isinstance(learning_rate, bool)
-        and np.isfinite(learning_rate)
-        and learning_rate > 0
-    ):
+    if not (is_real(learning_rate) and np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"{where}: expected a positive learning_rate, received {learning_rate!r}")
 
 
@@ -410,14 +405,7 @@ def _check_model_args(X, Y, layers_dims, learning_rate, num_iterations, where: s
         raise ValueError(
             f"{where}: layers_dims[0] = {dims[0]} but X has {X.shape[0]} rows (features)"
         )
-    if (
-        isinstance(num_iterations, bool)
-        or not isinstance(num_iterations, (int, np.integer))
-        or num_iterations < 1
-    ):
-        raise ValueError(
-            f"{where}: expected num_iterations as a positive integer, received {num_iterations!r}"
-        )
+    check_int(num_iterations, "num_iterations", where, 1, expected="a positive integer")
     _check_learning_rate(learning_rate, where)
     if dims[-1] != 1:
         raise ValueError(
@@ -552,8 +540,7 @@ def predict_image(path: str | os.PathLike, parameters: dict, num_px: int = 64) -
     where = "predict_image"
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{where}: expected path as a str or Path, received {type(path).__name__}")
-    if isinstance(num_px, bool) or not isinstance(num_px, (int, np.integer)) or num_px < 1:
-        raise ValueError(f"{where}: expected num_px as a positive integer, received {num_px!r}")
+    num_px = check_int(num_px, "num_px", where, 1, expected="a positive integer")
     _num_layers(parameters, where)
     n_x = parameters["W1"].shape[1]
     if n_x != num_px * num_px * 3:

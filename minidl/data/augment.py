@@ -24,6 +24,7 @@ from collections.abc import Iterator
 import numpy as np
 from scipy.ndimage import affine_transform
 
+from .._checks import check_bool, check_int, check_number, is_real
 from ..random import as_generator
 
 __all__ = ["Augment", "BatchIterator"]
@@ -38,22 +39,12 @@ _FILL_MODES = {
 }
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _non_negative(value: object, name: str, where: str) -> float:
-    if not _is_number(value) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{where}: expected {name} as a number >= 0, received {value!r}")
-    return value
-
-
 def _pair(value: object, name: str, where: str, low_ok: bool) -> tuple[float, float]:
     """(lo, hi) with 0 <= lo <= hi (0 < lo unless low_ok), or a ValueError saying so."""
     if (
         isinstance(value, (tuple, list))
         and len(value) == 2
-        and all(_is_number(v) and math.isfinite(v) for v in value)
+        and all(is_real(v) and math.isfinite(v) for v in value)
         and (value[0] >= 0 if low_ok else value[0] > 0)
         and value[0] <= value[1]
     ):
@@ -140,20 +131,26 @@ class Augment:
         seed: np.random.Generator | int | None = None,
     ) -> None:
         where = "Augment"
-        self.rotation_range = _non_negative(rotation_range, "rotation_range", where)
-        self.width_shift_range = _non_negative(width_shift_range, "width_shift_range", where)
-        self.height_shift_range = _non_negative(height_shift_range, "height_shift_range", where)
-        if _is_number(zoom_range):
-            if not 0 <= zoom_range < 1:
-                raise ValueError(
-                    f"{where}: expected zoom_range as a number in [0, 1) or a pair (lo, hi), received {zoom_range!r}"
-                )
+        ranges = (
+            ("rotation_range", rotation_range),
+            ("width_shift_range", width_shift_range),
+            ("height_shift_range", height_shift_range),
+        )
+        for name, value in ranges:
+            check_number(value, name, where, 0)
+        # Kept as given, not made floats: an int shift range is a whole number of pixels.
+        self.rotation_range = rotation_range
+        self.width_shift_range = width_shift_range
+        self.height_shift_range = height_shift_range
+        if is_real(zoom_range):
+            zoom_or_pair = "a number in [0, 1) or a pair (lo, hi)"
+            check_number(
+                zoom_range, "zoom_range", where, 0, 1, open_high=True, expected=zoom_or_pair
+            )
             zoom_range = (1.0 - zoom_range, 1.0 + zoom_range)
         self.zoom_range = _pair(zoom_range, "zoom_range", where, low_ok=False)
-        for name, flag in (("horizontal_flip", horizontal_flip), ("vertical_flip", vertical_flip)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{where}: expected {name} as True or False, received {flag!r}")
-        self.horizontal_flip, self.vertical_flip = bool(horizontal_flip), bool(vertical_flip)
+        self.horizontal_flip = check_bool(horizontal_flip, "horizontal_flip", where)
+        self.vertical_flip = check_bool(vertical_flip, "vertical_flip", where)
         self.brightness_range = (
             None
             if brightness_range is None
@@ -226,11 +223,9 @@ class Augment:
         x = _check_images(x, 3, where)
         zoom_h, zoom_w = zoom if isinstance(zoom, (tuple, list)) else (zoom, zoom)
         for name, value in (("theta", theta), ("tx", tx), ("ty", ty)):
-            if not _is_number(value) or not math.isfinite(value):
-                raise ValueError(f"{where}: expected {name} as a finite number, received {value!r}")
+            check_number(value, name, where, expected="a finite number")
         for name, value in (("zoom", zoom_h), ("zoom", zoom_w), ("brightness", brightness)):
-            if not _is_number(value) or not math.isfinite(value) or value <= 0:
-                raise ValueError(f"{where}: expected {name} as a number > 0, received {value!r}")
+            check_number(value, name, where, 0, open_low=True)
 
         H, W, C = x.shape
         cos, sin = _cos_sin(theta)
@@ -304,20 +299,13 @@ class Augment:
                 raise ValueError(
                     f"{where}: expected sample_weight of shape ({len(x)},), received {sample_weight.shape}"
                 )
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, (int, np.integer))
-            or batch_size < 1
-        ):
-            raise ValueError(
-                f"{where}: expected batch_size as an integer >= 1, received {batch_size!r}"
-            )
+        batch_size = check_int(batch_size, "batch_size", where, 1)
         rng = (
             as_generator(seed, where)
             if seed is not None
             else np.random.default_rng(self._rng.integers(2**63))
         )
-        return BatchIterator(self, x, y, sample_weight, int(batch_size), bool(shuffle), rng)
+        return BatchIterator(self, x, y, sample_weight, batch_size, bool(shuffle), rng)
 
 
 class BatchIterator:

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .._checks import check_int, check_number
+
 __all__ = ["cameraman", "checkerboard", "load_grey", "load_rgb"]
 
 
@@ -106,17 +108,14 @@ def checkerboard(
                [0., 0., 1., 1.],
                [0., 0., 1., 1.]])
     """
-    for name, value in (("n_squares", n_squares), ("square_size", square_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"checkerboard: expected {name} as an int >= 1, received {value!r}")
-    for name, value in (("low", low), ("high", high)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise ValueError(f"checkerboard: expected {name} as a number, received {value!r}")
-        if not np.isfinite(value):
-            raise ValueError(f"checkerboard: expected {name} as a finite number, received {value}")
+    where = "checkerboard"
+    n_squares = check_int(n_squares, "n_squares", where, 1, expected="an int >= 1")
+    square_size = check_int(square_size, "square_size", where, 1, expected="an int >= 1")
+    low = check_number(low, "low", where, expected="a finite number")
+    high = check_number(high, "high", where, expected="a finite number")
     index = np.arange(n_squares * square_size) // square_size
     light = (index[:, None] + index[None, :]) % 2 == 0
-    return np.where(light, float(high), float(low))
+    return np.where(light, high, low)
 
 
 def cameraman() -> np.ndarray:

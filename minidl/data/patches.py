@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
+from .._checks import check_int
 from ..errors import DataFileError
 from ..io import load_arrays, save_arrays
 from ..random import as_generator
@@ -128,15 +129,10 @@ def _check_patch_args(images, annotations, patch_size, per_class):
                     f"shape {(H, W)}, received {getattr(mask, 'dtype', type(mask).__name__)} "
                     f"of shape {np.shape(mask)}"
                 )
-    ok = isinstance(patch_size, (int, np.integer)) and not isinstance(patch_size, bool)
-    if not ok or not 4 <= patch_size <= min(H, W):
-        raise ValueError(
-            f"{where}: expected patch_size as an int from 4 to the image size {min(H, W)}, "
-            f"received {patch_size!r}"
-        )
-    ok = isinstance(per_class, (int, np.integer)) and not isinstance(per_class, bool)
-    if not ok or per_class < 1:
-        raise ValueError(f"{where}: expected per_class as a positive int, received {per_class!r}")
+    side = min(H, W)
+    expected = f"an int from 4 to the image size {side}"
+    check_int(patch_size, "patch_size", where, 4, side, expected=expected)
+    check_int(per_class, "per_class", where, 1, expected="a positive int")
 
 
 def make_patch_dataset(

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .._checks import is_real
 from ..random import as_generator
 
 __all__ = ["balanced_split", "class_weights"]
@@ -64,11 +65,7 @@ def balanced_split(
             examples, or k would be 0.
     """
     where = "balanced_split"
-    if (
-        isinstance(fraction, bool)
-        or not isinstance(fraction, (int, float, np.integer, np.floating))
-        or not 0 < fraction < 1
-    ):
+    if not is_real(fraction) or not 0 < fraction < 1:
         raise ValueError(f"{where}: expected fraction in (0, 1), received {fraction!r}")
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 0 or len(x) != len(y):

@@ -45,6 +45,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
+from .._checks import check_int
 from ..random import as_generator
 
 __all__ = ["CLASS_NAMES", "MIN_IMAGE_SIZE", "generate_wafers", "wafer_mask"]
@@ -308,8 +309,7 @@ def _add_defects(rng, scene, geometry, classes, n_defects):
 
 def _check_generate_args(n_images, image_size, n_defects_range, classes, fraction):
     where = "generate_wafers"
-    if isinstance(n_images, bool) or not isinstance(n_images, (int, np.integer)) or n_images < 0:
-        raise ValueError(f"{where}: expected n_images as a non-negative int, received {n_images!r}")
+    check_int(n_images, "n_images", where, 0, expected="a non-negative int")
     if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
         image_size = (image_size, image_size)
     ok = isinstance(image_size, Sequence) and len(image_size) == 2

@@ -11,6 +11,7 @@ from functools import partial
 
 import numpy as np
 
+from .._checks import check_int
 from ..ops.activations import get_activation
 from .base import Layer
 from .serialization import register
@@ -112,9 +113,7 @@ class Softmax(Activation):
 
     def __init__(self, axis: int = -1, name: str | None = None, trainable: bool = True) -> None:
         super().__init__("softmax", name=name, trainable=trainable)
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"{self._where()}: expected axis as an integer, received {axis!r}")
-        self.axis = int(axis)
+        self.axis = check_int(axis, "axis", self._where())
         self._fwd = partial(self._fwd, axis=self.axis)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_int
 from ..init import get_initializer
 from ..ops.norm import batchnorm_backward, batchnorm_forward, batchnorm_inference_forward
 from .base import Layer
@@ -70,13 +71,12 @@ class BatchNormalization(Layer):
     ) -> None:
         super().__init__(name=name, trainable=trainable)
         where = self._where()
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"{where}: expected axis as an int, received {axis!r}")
+        axis = check_int(axis, "axis", where, expected="an int")
         if not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{where}: expected momentum in [0, 1], received {momentum!r}")
         if not isinstance(epsilon, (int, float)) or not epsilon > 0:
             raise ValueError(f"{where}: expected epsilon > 0, received {epsilon!r}")
-        self.axis = int(axis)
+        self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center = bool(center)

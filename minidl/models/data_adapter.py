@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from .._checks import as_float_array
+from .._checks import as_float_array, check_int
 
 __all__ = [
     "ArrayBatches",
@@ -97,9 +97,7 @@ def check_verbose(verbose, where: str) -> int:
 def check_batch_size(value, where: str) -> int:
     """Keras's rule: None means 32."""
     value = 32 if value is None else value
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: expected batch_size as an integer >= 1, received {value!r}")
-    return int(value)
+    return check_int(value, "batch_size", where, 1)
 
 
 def check_arrays(

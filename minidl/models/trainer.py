@@ -246,8 +246,8 @@ class Trainer:
         self._require_compiled("fit")
         verbose = check_verbose(verbose, where)
         batch_size = check_batch_size(batch_size, where)
-        for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-            check_int(value, name, where, 0, expected="an integer >= 0")
+        check_int(epochs, "epochs", where, 0)
+        check_int(initial_epoch, "initial_epoch", where, 0)
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(
                 f"{where}: expected validation_split in [0, 1), received {validation_split!r}"

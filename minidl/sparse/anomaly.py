@@ -35,10 +35,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._checks import check_int, check_number
 from ..random import as_generator
 from .bpdn import bpdn
 from .ksvd import ksvd
-from .noise import check_positive
 from .patches import extract_patches, overlap_add, patch_positions
 
 __all__ = ["AnomalyDetector", "roc_auc", "roc_curve"]
@@ -157,10 +157,8 @@ class AnomalyDetector:
             ("n_iter", n_iter),
             ("max_patches", max_patches),
         ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{where}: expected {name} as an int >= 1, received {value!r}")
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
-            raise ValueError(f"{where}: expected step as an int, received {step!r}")
+            check_int(value, name, where, 1, expected="an int >= 1")
+        step = check_int(step, "step", where, expected="an int")
         if not 1 <= step <= patch_size:
             raise ValueError(f"{where}: expected step from 1 to patch_size, received {step}")
         if not isinstance(fpr, (int, float, np.floating)) or not 0.0 < fpr < 1.0:
@@ -170,7 +168,7 @@ class AnomalyDetector:
                 f"{where}: expected features 'both' or 'residual', received {features!r}"
             )
         self.patch_size, self.n_atoms, self.step = int(patch_size), int(n_atoms), int(step)
-        self.lam = check_positive(lam, "lam", where)
+        self.lam = check_number(lam, "lam", where, 0, open_low=True)
         self.fpr, self.features = float(fpr), features
         self.n_nonzero, self.n_iter, self.max_patches = (
             int(n_nonzero),

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .noise import check_positive
+from .._checks import check_int, check_number
 from .omp import dictionary_and_signals
 
 __all__ = ["bpdn", "soft_threshold"]
@@ -94,13 +94,15 @@ def bpdn(
     where = "bpdn"
     D, Y, single = dictionary_and_signals(D, Y, where)
     K = D.shape[1]
-    lam = check_positive(lam, "lam", where)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"{where}: expected max_iter as an int >= 1, received {max_iter!r}")
-    abs_tol = check_positive(abs_tol, "abs_tol", where)
-    rel_tol = check_positive(rel_tol, "rel_tol", where)
+    lam = check_number(lam, "lam", where, 0, open_low=True)
+    max_iter = check_int(max_iter, "max_iter", where, 1, expected="an int >= 1")
+    abs_tol = check_number(abs_tol, "abs_tol", where, 0, open_low=True)
+    rel_tol = check_number(rel_tol, "rel_tol", where, 0, open_low=True)
     G2 = 2.0 * (D.T @ D)
-    rho = float(np.mean(np.diag(G2))) if rho is None else check_positive(rho, "rho", where)
+    if rho is None:
+        rho = float(np.mean(np.diag(G2)))
+    else:
+        rho = check_number(rho, "rho", where, 0, open_low=True)
     b = 2.0 * (D.T @ Y)  # (K, N)
 
     def inverse(r: float) -> np.ndarray:

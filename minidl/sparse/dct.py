@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from .._checks import check_int
+
 __all__ = ["dct2", "dct_dictionary", "dct_matrix", "idct2"]
 
 
@@ -42,8 +44,7 @@ def dct_matrix(p: int) -> np.ndarray:
         >>> np.allclose(D @ D.T, np.eye(8))
         True
     """
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
-        raise ValueError(f"dct_matrix: expected p as an int >= 1, received {p!r}")
+    p = check_int(p, "p", "dct_matrix", 1, expected="an int >= 1")
     k = np.arange(p)[:, None]
     n = np.arange(p)[None, :]
     D = np.cos(np.pi * (2 * n + 1) * k / (2 * p)) * np.sqrt(2.0 / p)
@@ -124,14 +125,13 @@ def dct_dictionary(p: int, n_atoms: int = 256) -> np.ndarray:
     Raises:
         ValueError: p < 1, or n_atoms not a square number >= p^2.
     """
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
-        raise ValueError(f"dct_dictionary: expected p as an int >= 1, received {p!r}")
-    q = math.isqrt(n_atoms) if isinstance(n_atoms, (int, np.integer)) and n_atoms > 0 else -1
-    if isinstance(n_atoms, bool) or q * q != n_atoms or q < p:
-        raise ValueError(
-            f"dct_dictionary: expected n_atoms as a square number >= p^2 = {p * p}, received "
-            f"{n_atoms!r}"
-        )
+    where = "dct_dictionary"
+    p = check_int(p, "p", where, 1, expected="an int >= 1")
+    square = f"a square number >= p^2 = {p * p}"
+    n_atoms = check_int(n_atoms, "n_atoms", where, p * p, expected=square)
+    q = math.isqrt(n_atoms)
+    if q * q != n_atoms:
+        raise ValueError(f"{where}: expected n_atoms as {square}, received {n_atoms!r}")
     n = np.arange(p)[:, None]
     k = np.arange(q)[None, :]
     one = np.cos(np.pi * n * k / q)

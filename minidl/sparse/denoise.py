@@ -40,8 +40,9 @@ import math
 
 import numpy as np
 
+from .._checks import check_int, check_number
 from .dct import dct_matrix
-from .noise import check_image, check_positive, estimate_noise_sigma
+from .noise import check_image, estimate_noise_sigma
 from .patches import extract_patches, overlap_add, patch_positions
 
 __all__ = ["dct_denoise"]
@@ -59,7 +60,7 @@ def _threshold(threshold: object, sigma: float, p: int, where: str) -> float:
                 f"received {threshold!r}"
             )
         return sigma * math.sqrt(2.0 * math.log(p * p)) if p > 1 else 0.0
-    return check_positive(threshold, "threshold", where)
+    return check_number(threshold, "threshold", where, 0, open_low=True)
 
 
 def dct_denoise(
@@ -106,29 +107,24 @@ def dct_denoise(
             raise ValueError(f"{where}: expected sigma > 0 or 'auto', received {sigma!r}")
         sigma = estimate_noise_sigma(z)
     else:
-        sigma = check_positive(sigma, "sigma", where)
-    if isinstance(patch_size, bool) or not isinstance(patch_size, (int, np.integer)):
-        raise ValueError(f"{where}: expected patch_size as an int >= 1, received {patch_size!r}")
-    if not 1 <= patch_size <= min(z.shape):
+        sigma = check_number(sigma, "sigma", where, 0, open_low=True)
+    p = check_int(patch_size, "patch_size", where, expected="an int >= 1")
+    if not 1 <= p <= min(z.shape):
         raise ValueError(
             f"{where}: expected patch_size between 1 and the image's smaller side "
-            f"{min(z.shape)}, received {patch_size}"
+            f"{min(z.shape)}, received {p}"
         )
-    p = int(patch_size)
     if aggregation not in ("uniform", "sparsity"):
         raise ValueError(
             f"{where}: expected aggregation 'uniform' or 'sparsity', received {aggregation!r}"
         )
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 1 <= step <= p:
-        raise ValueError(
-            f"{where}: expected step as an int from 1 to patch_size ({p}), so that the patches "
-            f"cover every pixel, received {step!r}"
-        )
+    cover = f"an int from 1 to patch_size ({p}), so that the patches cover every pixel"
+    step = check_int(step, "step", where, 1, p, expected=cover)
     tau = _threshold(threshold, sigma, p, where)
     x = z.astype(np.float64)
     patches = extract_patches(x, p, step)  # a view for regular grids
     H, W = x.shape
-    ys, xs = patch_positions(H, p, int(step)), patch_positions(W, p, int(step))
+    ys, xs = patch_positions(H, p, step), patch_positions(W, p, step)
     D = dct_matrix(p)
     kron = np.kron(D, D)
     total, norm = np.zeros((H, W)), np.zeros((H, W))

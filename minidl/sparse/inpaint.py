@@ -32,7 +32,8 @@ import math
 
 import numpy as np
 
-from .noise import check_image, check_positive
+from .._checks import check_int, check_number
+from .noise import check_image
 from .omp import _check_dictionary
 from .patches import extract_patches, overlap_add, patch_positions
 
@@ -100,14 +101,11 @@ def _code_and_aggregate(z, known, D, sigma, step, n_nonzero, where):
     p = _dictionary_patch_side(D, where)
     if p > min(z.shape):
         raise ValueError(f"{where}: the dictionary's {p}x{p} patches do not fit {z.shape}")
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 1 <= step <= p:
-        raise ValueError(f"{where}: expected step as an int from 1 to {p}, received {step!r}")
+    step = check_int(step, "step", where, 1, p, expected=f"an int from 1 to {p}")
     if n_nonzero is None:
         n_nonzero = p * p // 2
-    elif isinstance(n_nonzero, bool) or not isinstance(n_nonzero, (int, np.integer)):
-        raise ValueError(f"{where}: expected n_nonzero as an int >= 1, received {n_nonzero!r}")
-    elif n_nonzero < 1:
-        raise ValueError(f"{where}: expected n_nonzero as an int >= 1, received {n_nonzero}")
+    else:
+        n_nonzero = check_int(n_nonzero, "n_nonzero", where, 1, expected="an int >= 1")
     H, W = z.shape
     ys, xs = patch_positions(H, p, step), patch_positions(W, p, step)
     patches = extract_patches(z, p, step)
@@ -121,7 +119,7 @@ def _code_and_aggregate(z, known, D, sigma, step, n_nonzero, where):
         M = masks[r0 : r0 + band].reshape(-1, p * p)
         n_known = M.sum(axis=1)
         tol = NOISE_FACTOR * sigma * np.sqrt(n_known)
-        X = masked_omp(D, S, M, tol, int(n_nonzero))
+        X = masked_omp(D, S, M, tol, n_nonzero)
         planes = (D @ X.T).reshape(p, p, n_rows, n_cols)
         weights = (n_known / (p * p)).reshape(n_rows, n_cols)
         overlap_add(total, norm, planes, weights, ys[r0 : r0 + band], xs)
@@ -156,7 +154,7 @@ def sparse_denoise(
     """
     where = "sparse_denoise"
     z = check_image(z, "z", where).astype(np.float64)
-    sigma = check_positive(sigma, "sigma", where)
+    sigma = check_number(sigma, "sigma", where, 0, open_low=True)
     D = _check_dictionary(D, where)
     known = np.ones(z.shape, bool)
     return _code_and_aggregate(z, known, D, sigma, step, n_nonzero, where)
@@ -199,6 +197,6 @@ def inpaint(
         )
     # the unknown pixels may hold anything, NaN included; the known ones must be finite
     z = check_image(np.where(mask, z, 0.0), "z (at its known pixels)", where)
-    sigma = check_positive(sigma, "sigma", where)
+    sigma = check_number(sigma, "sigma", where, 0, open_low=True)
     D = _check_dictionary(D, where)
     return _code_and_aggregate(z.astype(np.float64), mask, D, sigma, step, n_nonzero, where)

@@ -31,16 +31,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_int
 from ..random import as_generator
 from .omp import _check_signals, omp
 
 __all__ = ["ksvd"]
-
-
-def _check_count(value: object, name: str, where: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{where}: expected {name} as an int >= {minimum}, received {value!r}")
-    return int(value)
 
 
 def ksvd(
@@ -86,9 +81,10 @@ def ksvd(
         )
     m, N = Y.shape
     Y = _check_signals(Y, m, where)
-    K = _check_count(n_atoms, "n_atoms", where, 2 if constant_atom else 1)
-    n_nonzero = _check_count(n_nonzero, "n_nonzero", where)
-    n_iter = _check_count(n_iter, "n_iter", where)
+    fewest_atoms = 2 if constant_atom else 1
+    K = check_int(n_atoms, "n_atoms", where, fewest_atoms, expected=f"an int >= {fewest_atoms}")
+    n_nonzero = check_int(n_nonzero, "n_nonzero", where, 1, expected="an int >= 1")
+    n_iter = check_int(n_iter, "n_iter", where, 1, expected="an int >= 1")
     if N < K:
         raise ValueError(
             f"{where}: expected at least n_atoms = {K} signals to start the atoms from, "

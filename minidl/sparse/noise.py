@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+from .._checks import check_number
+
 __all__ = ["MAD_TO_SIGMA", "add_noise", "estimate_noise_sigma", "psnr"]
 
 MAD_TO_SIGMA = 0.67449
@@ -43,14 +45,6 @@ def check_image(image: object, name: str, where: str) -> np.ndarray:
     if image.dtype.kind == "f" and not np.all(np.isfinite(image)):
         raise ValueError(f"{where}: {name} holds NaN or infinite values")
     return image
-
-
-def check_positive(value: object, name: str, where: str) -> float:
-    """``value`` as a float, or a ValueError: expected ``name`` as a finite number > 0."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{where}: expected {name} as a number > 0, received {value!r}")
-    return float(value)
 
 
 def estimate_noise_sigma(z: np.ndarray, method: str = "mad") -> float:
@@ -107,7 +101,7 @@ def add_noise(
 
     where = "add_noise"
     y = check_image(y, "y", where)
-    sigma = check_positive(sigma, "sigma", where)
+    sigma = check_number(sigma, "sigma", where, 0, open_low=True)
     rng = as_generator(rng, where)
     z = y.astype(np.float64) + sigma * rng.standard_normal(y.shape)
     return np.clip(z, 0.0, 1.0) if clip else z
@@ -131,6 +125,6 @@ def psnr(estimate: np.ndarray, reference: np.ndarray, peak: float = 1.0) -> floa
             f"{where}: expected images of one shape, received {estimate.shape} and "
             f"{reference.shape}"
         )
-    peak = check_positive(peak, "peak", where)
+    peak = check_number(peak, "peak", where, 0, open_low=True)
     mse = float(np.mean((estimate.astype(np.float64) - reference.astype(np.float64)) ** 2))
     return math.inf if mse == 0 else 10.0 * math.log10(peak**2 / mse)

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_int
+
 __all__ = ["omp"]
 
 _DEPENDENT = 1e-10  # G_jj - w^T w below this (normalised atoms): atom j adds nothing new
@@ -137,11 +139,7 @@ def omp(
     m, K = D.shape
     N = Y.shape[1]
     if n_nonzero is not None:
-        if isinstance(n_nonzero, bool) or not isinstance(n_nonzero, (int, np.integer)):
-            raise ValueError(f"{where}: expected n_nonzero as an int >= 1, received {n_nonzero!r}")
-        if n_nonzero < 1:
-            raise ValueError(f"{where}: expected n_nonzero as an int >= 1, received {n_nonzero}")
-        kmax = int(n_nonzero)
+        kmax = check_int(n_nonzero, "n_nonzero", where, 1, expected="an int >= 1")
     else:
         kmax = min(m, K) if tol is not None else max(1, int(0.1 * m))
     kmax = min(kmax, m, K)

@@ -21,24 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_int
+
 __all__ = ["aggregate_patches", "extract_patches", "overlap_add", "patch_positions"]
 
 
 def _check_patch_size(patch_size: object, shape: tuple, where: str) -> int:
-    if isinstance(patch_size, bool) or not isinstance(patch_size, (int, np.integer)):
-        raise ValueError(f"{where}: expected patch_size as an int >= 1, received {patch_size!r}")
+    patch_size = check_int(patch_size, "patch_size", where, expected="an int >= 1")
     if patch_size < 1 or patch_size > min(shape):
         raise ValueError(
             f"{where}: expected patch_size between 1 and the image's smaller side "
             f"{min(shape)}, received {patch_size}"
         )
-    return int(patch_size)
-
-
-def _check_step(step: object, where: str) -> int:
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
-        raise ValueError(f"{where}: expected step as an int >= 1, received {step!r}")
-    return int(step)
+    return patch_size
 
 
 def _check_image(image: object, where: str) -> np.ndarray:
@@ -92,7 +87,7 @@ def extract_patches(image: np.ndarray, patch_size: int, step: int = 1) -> np.nda
     where = "extract_patches"
     image = _check_image(image, where)
     p = _check_patch_size(patch_size, image.shape, where)
-    step = _check_step(step, where)
+    step = check_int(step, "step", where, 1, expected="an int >= 1")
     windows = np.lib.stride_tricks.sliding_window_view(image, (p, p))
     ys = patch_positions(image.shape[0], p, step)
     xs = patch_positions(image.shape[1], p, step)
@@ -173,7 +168,7 @@ def aggregate_patches(
         ValueError: patches not laid out for this image and step, or bad weights.
     """
     where = "aggregate_patches"
-    step = _check_step(step, where)
+    step = check_int(step, "step", where, 1, expected="an int >= 1")
     patches = np.asarray(patches)
     if patches.ndim != 4 or patches.shape[2] != patches.shape[3]:
         raise ValueError(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_int
 from .bpdn import bpdn
 from .omp import omp
 
@@ -76,9 +77,8 @@ class SRCClassifier:
         where = "SRCClassifier"
         if method not in ("omp", "bpdn"):
             raise ValueError(f"{where}: expected method 'omp' or 'bpdn', received {method!r}")
-        for name, value in (("n_nonzero", n_nonzero), ("downsample", downsample)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{where}: expected {name} as an int >= 1, received {value!r}")
+        n_nonzero = check_int(n_nonzero, "n_nonzero", where, 1, expected="an int >= 1")
+        downsample = check_int(downsample, "downsample", where, 1, expected="an int >= 1")
         if not isinstance(lam, (int, float, np.floating)) or not lam > 0:
             raise ValueError(f"{where}: expected lam > 0, received {lam!r}")
         self.n_nonzero, self.lam, self.method = int(n_nonzero), float(lam), method
