@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import losses
+
 __all__ = [
     "SCALED_TOL",
     "GradCheckReport",
@@ -283,8 +285,6 @@ def check_loss(loss, y_true: np.ndarray, y_pred: np.ndarray, h: float = 1e-6) ->
 
     ``loss`` is a ``minidl.losses.Loss`` (or a name such as 'binary_crossentropy').
     """
-    from . import losses
-
     loss = losses.get(loss)
     where = f"check_loss ({type(loss).__name__})"
     _require_float64(y_pred, "y_pred", where)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .io import atomic_path
 from .metrics import confusion_counts
 
 __all__ = [
@@ -92,8 +93,6 @@ def mislabeled_images(classes, images: np.ndarray, y: np.ndarray, p: np.ndarray,
 
 def save_png(fig, path) -> None:
     """Write ``fig`` to ``path`` as a PNG, atomically (see ``minidl.io.atomic_path``)."""
-    from .io import atomic_path
-
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
 

@@ -37,9 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import init
+from .. import init, plot
 from .._checks import as_float_array, check_binary_labels, check_int, is_real
 from ..data.catvnoncat import load_catvnoncat
+from ..data.images import load_rgb
 from ..ops import activations as act
 from ..ops import losses
 from ..ops.dense import dense_backward, dense_forward
@@ -498,8 +499,6 @@ def L_layer_model(
 # -- figures and your own images -------------------------------------------------------------------
 def plot_costs(costs, learning_rate: float = 0.0075) -> None:
     """Plot the cost every hundred iterations (shown in a notebook; off when MINIDL_GRADER=1)."""
-    from .. import plot
-
     if plot.plots_disabled():
         return
     plot.show(plot.cost_curve(costs, learning_rate))
@@ -507,8 +506,6 @@ def plot_costs(costs, learning_rate: float = 0.0075) -> None:
 
 def print_mislabeled_images(classes, X: np.ndarray, y: np.ndarray, p: np.ndarray) -> None:
     """Show every image whose prediction p differs from the label y, titled with both."""
-    from .. import plot
-
     where = "print_mislabeled_images"
     X = as_float_array(X, "X", where, ndim=2)
     y, p = np.asarray(y), np.asarray(p)
@@ -535,8 +532,6 @@ def predict_image(path: str | os.PathLike, parameters: dict, num_px: int = 64) -
     Raises:
         FileNotFoundError: no such file. ValueError: the file is not an image.
     """
-    from ..data.images import load_rgb
-
     where = "predict_image"
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{where}: expected path as a str or Path, received {type(path).__name__}")

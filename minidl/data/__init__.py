@@ -1,11 +1,12 @@
 """Datasets and the tools around them.
 
 catvnoncat.py  the course's cat/non-cat images (provided, never downloaded)
-wafer.py       synthetic wafer-inspection images with labelled scratches, particles and cracks
+wafer.py       synthetic wafer-inspection images: the wafer, its dies, the light and the camera
+wafer_defects.py  the scratches, particles and cracks drawn into them, with masks and boxes
 patches.py     defect and background patches cut from them, for a patch classifier
 augment.py     seeded image augmentation whose batches ``fit`` takes (Keras's ImageDataGenerator)
 split.py       class-balanced validation splits and class weights
-images.py      reading images for the command line
+images.py      reading image files (grey, RGB) and the test images (checkerboard, cameraman)
 """
 
 from .augment import Augment, BatchIterator

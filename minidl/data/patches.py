@@ -27,7 +27,8 @@ from .._checks import check_int
 from ..errors import DataFileError
 from ..io import load_arrays, save_arrays
 from ..random import as_generator
-from .wafer import _GAP, CLASS_NAMES, wafer_mask
+from .wafer import CLASS_NAMES, wafer_mask
+from .wafer_defects import GAP
 
 __all__ = ["PATCH_DATASET_FORMAT", "load_patch_dataset", "make_patch_dataset", "save_patch_dataset"]
 
@@ -61,7 +62,7 @@ def _background_pools(image, defects, P):
     for d in defects:
         near |= d["mask"]
     if near.any():
-        near = ndimage.binary_dilation(near, np.ones((3, 3), bool), iterations=_GAP)
+        near = ndimage.binary_dilation(near, np.ones((3, 3), bool), iterations=GAP)
     sat = np.pad(np.cumsum(np.cumsum(near, 0), 1), ((1, 0), (1, 0)))
     counts = sat[P:, P:] - sat[:-P, P:] - sat[P:, :-P] + sat[:-P, :-P]
     ty = np.clip(np.arange(H) - P // 2, 0, H - P)

@@ -16,11 +16,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
 from ..data.images import load_grey
+from ..data.wafer import generate_wafers
 from ..io import atomic_path, write_json
+from ..plot import save_png
+from .anomaly import AnomalyDetector, roc_curve
 from .denoise import dct_denoise
 from .noise import estimate_noise_sigma, psnr
 
@@ -98,10 +102,6 @@ def denoise_file(
 
 
 def _comparison(panels, report: dict, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    from ..plot import save_png
-
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.6))
     for ax, (name, image) in zip(axes, panels, strict=True):
         ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
@@ -139,12 +139,6 @@ def anomaly_job(
     3. write anomaly_<i>.png (the wafer, its true defects, the score map with the threshold's
        outline) for the first three test wafers, roc.png and metrics.json into ``out``.
     """
-    import matplotlib.pyplot as plt
-
-    from ..data.wafer import generate_wafers
-    from ..plot import save_png
-    from .anomaly import AnomalyDetector, roc_curve
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()

@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from .._checks import check_number
+from ..random import as_generator
 
 __all__ = ["MAD_TO_SIGMA", "add_noise", "estimate_noise_sigma", "psnr"]
 
@@ -97,8 +98,6 @@ def add_noise(
     Raises:
         ValueError: not a 2-D image, or sigma <= 0.
     """
-    from ..random import as_generator
-
     where = "add_noise"
     y = check_image(y, "y", where)
     sigma = check_number(sigma, "sigma", where, 0, open_low=True)
