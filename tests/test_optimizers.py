@@ -1,8 +1,8 @@
 """Optimizers: hand-computed steps, parity with torch.optim, properties, state, config, errors.
 
-Hand values are worked out in the comments from Keras 3's update rules (minidl/optimizers.py's
-docstring). The torch runs take 50 steps on a fixed problem whose gradient is computed in NumPy
-float64 for both sides from each side's own parameters, so the two trajectories are independent
+Hand values are worked out in the comments from Keras 3's update rules (the docstrings in
+minidl/optimizers/). The torch runs take 50 steps on a fixed problem whose gradient is computed
+in NumPy float64 for both sides from each side's own parameters, so the two trajectories are independent
 and agree only if the update rules do.
 """
 
