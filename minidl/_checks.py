@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import numbers
 from collections.abc import Iterator
 
 import numpy as np
+
+from .errors import ArgumentTypeError
 
 __all__ = [
     "ArgumentTypeError",
@@ -19,23 +22,16 @@ __all__ = [
     "build_from_config",
     "check_binary_labels",
     "check_bool",
-    "check_choice",
     "check_int",
     "check_number",
     "check_same_shape",
     "check_unit",
     "from_identifier",
     "is_real",
+    "received",
+    "register_class",
     "values_unchecked",
 ]
-
-
-class ArgumentTypeError(TypeError, ValueError):
-    """An argument of the wrong type (a string where a number belongs, say).
-
-    It is a TypeError, as Python's own functions raise for a wrong type, and also a ValueError,
-    so that ``except ValueError`` around any of minidl's argument checks catches every refusal
-    (as ``numpy.exceptions.AxisError`` is both a ValueError and an IndexError)."""
 
 
 _finite_checks = [True]
@@ -104,20 +100,34 @@ def as_float_array(
 
 
 def is_real(x: object) -> bool:
-    """True for a Python or NumPy real number that is not a bool (True is not a count of 1)."""
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(
-        x, (bool, np.bool_)
-    )
+    """True for a real number (Python's, NumPy's, a Fraction) that is not a bool: True is not a
+    count of 1."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+def _bound(x: float) -> str:
+    """A bound as a student wrote it: 1 and 1000000 as such, 0.5 and 1e-07 as Python shows them."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(float(x))
 
 
 def _interval(minimum, maximum, open_low: bool, open_high: bool) -> str:
     if minimum is None and maximum is None:
         return ""
+    low, high = ("(" if open_low else "["), (")" if open_high else "]")
     if maximum is None:
-        return f" {'>' if open_low else '>='} {minimum:g}"
+        return f" {'>' if open_low else '>='} {_bound(minimum)}"
     if minimum is None:
-        return f" {'<' if open_high else '<='} {maximum:g}"
-    return f" in {'(' if open_low else '['}{minimum:g}, {maximum:g}{')' if open_high else ']'}"
+        return f" {'<' if open_high else '<='} {_bound(maximum)}"
+    return f" in {low}{_bound(minimum)}, {_bound(maximum)}{high}"
+
+
+def received(value: object) -> str:
+    """What a message says was received: the type, then the value as Python writes it (a NumPy
+    scalar by its plain value, so np.float64(2.0) reads 'float64 2.0'); None as 'None'."""
+    if value is None:
+        return "None"
+    shown = value.item() if isinstance(value, np.generic) else value
+    return f"{type(value).__name__} {shown!r}"
 
 
 def check_number(
@@ -160,17 +170,21 @@ def check_number(
         )
         if allow_none:
             expected += " or None"
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kinds):
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, kind):
         raise ArgumentTypeError(
-            f"{where}: expected {name} as {expected}, received {type(value).__name__} {value!r}"
+            f"{where}: expected {name} as {expected}, received {received(value)}"
         )
-    number = int(value) if integer else float(value)
+    try:
+        number = int(value) if integer else float(value)
+    except OverflowError:  # an int too large for a float: 10**400
+        number = math.inf if value > 0 else -math.inf
     ok = not math.isnan(number) and (allow_inf or math.isfinite(number))
     ok = ok and (minimum is None or (number > minimum if open_low else number >= minimum))
     ok = ok and (maximum is None or (number < maximum if open_high else number <= maximum))
     if not ok:
-        raise ValueError(f"{where}: expected {name} as {expected}, received {value!r}")
+        plain = value.item() if isinstance(value, np.generic) else value
+        raise ValueError(f"{where}: expected {name} as {expected}, received {plain!r}")
     return number
 
 
@@ -216,17 +230,26 @@ def check_bool(value: object, name: str, where: str) -> bool:
     """True or False (NumPy's bools too); 0 and 1 are refused, as they usually mean a count."""
     if not isinstance(value, (bool, np.bool_)):
         raise ArgumentTypeError(
-            f"{where}: expected {name} as True or False, received {type(value).__name__} {value!r}"
+            f"{where}: expected {name} as True or False, received {received(value)}"
         )
     return bool(value)
 
 
-def check_choice(value: object, name: str, where: str, choices) -> object:
-    """One of ``choices``, of the same type (True is not 1), or an error listing them."""
-    if not any(type(value) is type(choice) and value == choice for choice in choices):
-        listed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{where}: expected {name} as one of {listed}, received {value!r}")
-    return value
+def register_class(table: dict[str, type], cls: type, where: str) -> type:
+    """Enter ``cls`` in a table of classes by name (the tables files are read back with), and
+    return it, so that this serves as a class decorator's body.
+
+    The same class again (a module reloaded, as IPython's autoreload does) replaces its entry;
+    another class of the same name is refused, since a saved file could not tell them apart.
+    """
+    old = table.get(cls.__name__)
+    if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise ValueError(
+            f"{where}: a class named {cls.__name__!r} is registered already "
+            f"({old.__module__}.{old.__qualname__}); expected a new name"
+        )
+    table[cls.__name__] = cls
+    return cls
 
 
 def build_from_config(cls, config: object):

@@ -7,6 +7,7 @@ FileNotFoundError`` or ``except ValueError`` keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "DataFileError",
     "DataNotFoundError",
     "MinidlError",
@@ -17,6 +18,14 @@ __all__ = [
 
 class MinidlError(Exception):
     """Base class of minidl's errors."""
+
+
+class ArgumentTypeError(MinidlError, TypeError, ValueError):
+    """An argument of the wrong type: a string where a number belongs, a float where a count does.
+
+    It is a TypeError, as Python's own functions raise for a wrong type, and also a ValueError,
+    so that ``except ValueError`` around any of minidl's argument checks catches every refusal
+    (as ``numpy.exceptions.AxisError`` is both a ValueError and an IndexError)."""
 
 
 class DataNotFoundError(MinidlError, FileNotFoundError):

@@ -20,7 +20,7 @@ _root = np.random.default_rng()
 def seed(s: int) -> None:
     """Make every later default generator reproducible: ``minidl.seed(0)``."""
     global _root
-    s = check_int(s, "s", "minidl.seed", 0, expected="a non-negative integer")
+    s = check_int(s, "the seed", "minidl.seed", 0, expected="a non-negative integer")
     _root = np.random.default_rng(s)
 
 

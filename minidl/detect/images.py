@@ -50,8 +50,8 @@ def check_images(
     if isinstance(images, np.ndarray):
         if images.ndim == 2:
             raise ValueError(
-                f"{where}: expected {IMAGE_STACK}, not a single 2-D array of shape "
-                f"{images.shape}; received one image of shape {images.shape} (wrap it in a list)"
+                f"{where}: expected {IMAGE_STACK}, received one image of shape {images.shape} "
+                f"(wrap it in a list): a single 2-D array of shape {images.shape} is one image"
             )
         if images.ndim != 3:
             raise ValueError(

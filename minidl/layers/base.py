@@ -189,17 +189,16 @@ class KernelLayer(Layer):
     def __init__(
         self,
         n_out: int,
-        *,
         activation: str | None,
         use_bias: bool,
         kernel_initializer: str,
         bias_initializer: str,
-        kernel_regularizer,
-        bias_regularizer,
         seed: np.random.Generator | int | None,
         dtype: str,
         name: str | None,
         trainable: bool,
+        kernel_regularizer=None,
+        bias_regularizer=None,
     ) -> None:
         super().__init__(name=name, trainable=trainable)
         where = self._where()

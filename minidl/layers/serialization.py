@@ -1,12 +1,16 @@
 """Layers as plain data: ``{"class_name": "Conv2D", "config": {...}}`` and back.
 
 A saved model stores its architecture this way, as JSON. Rebuilding looks the class name up in a
-fixed table of minidl's layers (``LAYER_CLASSES``, filled by ``@register`` on each class) (plus any classes the caller passes in ``custom_objects``): no
-name from a file is ever imported or evaluated, so a file cannot make minidl run its code.
+fixed table of minidl's layers, ``LAYER_CLASSES`` (each class enters it with ``@register``), and
+in any classes the caller passes in ``custom_objects``: no name from a file is ever imported or
+evaluated, so a file cannot make minidl run its code.
 """
 
 from __future__ import annotations
 
+import inspect
+
+from .._checks import register_class
 from .base import Composite, Layer
 
 __all__ = ["LAYER_CLASSES", "deserialize", "register", "serialize"]
@@ -18,10 +22,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {}
 
 def register(cls: type[Layer]) -> type[Layer]:
     """Class decorator: let ``deserialize`` rebuild ``cls`` from its name in a saved file."""
-    if cls.__name__ in LAYER_CLASSES and LAYER_CLASSES[cls.__name__] is not cls:
-        raise ValueError(f"layers.register: a layer class named {cls.__name__!r} exists already")
-    LAYER_CLASSES[cls.__name__] = cls
-    return cls
+    return register_class(LAYER_CLASSES, cls, "layers.register")
 
 
 def serialize(layer: Layer) -> dict:
@@ -51,6 +52,10 @@ def deserialize(data: dict, custom_objects: dict | None = None) -> Layer:
         if isinstance(config.get(key), list):  # JSON has no tuples
             config[key] = tuple(config[key])
     cls = known[name]
-    if issubclass(cls, Composite):  # holds layers of its own, which may be custom ones
+    # A layer of layers (Residual) rebuilds its sublayers, which may be custom ones.
+    if (
+        issubclass(cls, Composite)
+        and "custom_objects" in inspect.signature(cls.from_config).parameters
+    ):
         return cls.from_config(config, custom_objects=custom_objects)
     return cls.from_config(config)

@@ -75,7 +75,8 @@ class BinaryAccuracy(_MatchRate):
     default_name = "binary_accuracy"
 
     def __init__(self, threshold: float = 0.5, name: str | None = None) -> None:
-        self.threshold = check_number(threshold, "threshold", type(self).__name__)
+        # An infinite threshold is allowed (nothing, or everything, counts as positive).
+        self.threshold = check_number(threshold, "threshold", type(self).__name__, allow_inf=True)
         super().__init__(name)
 
     def _matches(self, y_true: object, y_pred: object, where: str) -> np.ndarray:

@@ -294,10 +294,11 @@ class Optimizer:
         """Every constructor argument (the current learning rate included) as plain values.
 
         Each is read from the attribute of the same name, so that a subclass, which keeps its
-        own arguments that way too, has nothing to add here.
+        own arguments that way too, has nothing to add here (an argument a subclass does not
+        keep as an attribute is left out; such a subclass extends ``get_config`` itself).
         """
         own = [k for k in inspect.signature(type(self)).parameters if k not in _SHARED]
-        return {key: getattr(self, key) for key in (*_SHARED, *own)}
+        return {key: getattr(self, key) for key in (*_SHARED, *own) if hasattr(self, key)}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Optimizer:

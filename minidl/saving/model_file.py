@@ -25,6 +25,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
+from .._checks import register_class
 from ..errors import ModelFileError
 from .checked_file import datasets, digest, json_attr, open_checked_file, put, write_checked_file
 
@@ -55,8 +56,7 @@ MODEL_CLASSES: dict[str, type] = {}
 
 def register_model(cls: type) -> type:
     """Class decorator: let ``load_model`` rebuild ``cls`` from the name in a saved file."""
-    MODEL_CLASSES[cls.__name__] = cls
-    return cls
+    return register_class(MODEL_CLASSES, cls, "saving.register_model")
 
 
 def _fill_weights(f: h5py.Group, model) -> None:
