@@ -4,6 +4,9 @@ convolution filters and feature maps.
 Each function returns a ``matplotlib.figure.Figure`` and never calls ``plt.show()`` itself, so the
 same code saves a PNG from the command line and displays in a notebook. ``show(fig)`` displays when
 a display exists; with ``MINIDL_GRADER=1`` (autograders) plotting is off altogether.
+
+matplotlib is imported inside the functions that draw, not at the top: it takes most of a second
+to load, and ``import minidl`` (or ``minidl --help``) should not pay that for no figure.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from .io import atomic_path
 from .metrics import confusion_counts
 
 __all__ = [
+    "close",
     "confusion_matrix",
     "cost_curve",
     "feature_maps",
@@ -89,6 +93,13 @@ def mislabeled_images(classes, images: np.ndarray, y: np.ndarray, p: np.ndarray,
         ax.set_title(f"Prediction: {names[int(p[i])]} \n Class: {names[int(y[i])]}", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def close(fig) -> None:
+    """Let pyplot forget ``fig`` once it is saved: open figures pile up in a long run otherwise."""
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 def save_png(fig, path) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import plot
 from ..data.images import load_grey
 from ..detect.figures import detections as draw
 from ..detect.pipeline import DefectDetectionPipeline
 from ..io import write_json
-from ..plot import save_png
 from .arguments import fail, make_folder
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "run"]
@@ -59,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     for path, image, items in zip(args.images, images, found, strict=True):
         name = f"{path.stem}_detections.png"
         fig = draw(image, None, items, title=f"{path.name}: {len(items)} defect(s)")
-        save_png(fig, args.out / name)
-        plt.close(fig)
+        plot.save_png(fig, args.out / name)
+        plot.close(fig)
         report.append({"image": str(path), "detections": items, "picture": name})
         print(
             f"{path}: {len(items)} defect(s)"

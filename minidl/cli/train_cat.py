@@ -20,7 +20,6 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import plot
@@ -185,7 +184,7 @@ def _train_course(args: argparse.Namespace, data: tuple, out: Path, created: boo
 
     fig = plot.cost_curve(costs, learning_rate)
     plot.save_png(fig, out / "cost.png")
-    plt.close(fig)
+    plot.close(fig)
     meta = {
         "model": args.model,
         "layers_dims": dims,
@@ -239,7 +238,7 @@ def _train_cnn(args: argparse.Namespace, data: tuple, out: Path, created: bool) 
     _print_accuracy(accuracy)
 
     fig = plot.history(history, out / "training_curves.png")
-    plt.close(fig)
+    plot.close(fig)
     model.save(out / "model.h5")
     write_json(
         out / "metrics.json",

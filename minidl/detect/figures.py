@@ -2,13 +2,12 @@
 
 Like ``minidl.plot``'s, each function returns a matplotlib Figure, writes a PNG atomically when
 given a path, and never calls ``plt.show``. They live beside the detectors, not in plot.py,
-because they speak the detectors' language (boxes, classes, costs).
+because they speak the detectors' language (boxes, classes, costs). As there, matplotlib is
+imported where a figure is drawn, so that importing the detectors does not load it.
 """
 
 from __future__ import annotations
 
-import matplotlib.patches as mpatches
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plot import save_png
@@ -19,6 +18,8 @@ CLASS_COLOURS = {"scratch": "tab:red", "particle": "tab:green", "crack": "tab:cy
 
 
 def _box(ax, bbox, colour: str, dashed: bool, label: str | None) -> None:
+    import matplotlib.patches as mpatches
+
     x1, y1, x2, y2 = bbox
     # half-open pixel boxes: pixel centres sit at integers, so the edges are at -0.5
     ax.add_patch(
@@ -40,6 +41,8 @@ def detections(image: np.ndarray, ground_truth, predictions, path=None, title: s
     """Two panels of one wafer: the truth (dashed boxes) and the detections (solid, with scores),
     one colour per class. With ``ground_truth`` None (an image whose defects nobody marked) the
     left panel shows the plain image, titled 'image'."""
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
     for ax, items, name in (
         (axes[0], ground_truth or [], "image" if ground_truth is None else "ground truth"),
@@ -67,6 +70,8 @@ def iou_sensitivity(rows_by_detector: dict, path=None):
     Args:
         rows_by_detector: {name: rows of ``metrics.iou_sensitivity``}.
     """
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     styles = ["-", "--", ":", "-."]
     for (name, rows), style in zip(rows_by_detector.items(), styles, strict=False):
@@ -92,6 +97,8 @@ def cost_heatmap(
     grid: np.ndarray, miss_costs, false_alarm_costs, path=None, title: str = "estimated loss (USD)"
 ):
     """The estimated loss for every pair of costs (``metrics.cost_sensitivity_grid``)."""
+    import matplotlib.pyplot as plt
+
     grid = np.asarray(grid, dtype=float)
     fig, ax = plt.subplots(figsize=(6.5, 4.8))
     image = ax.imshow(grid, cmap="Reds", origin="lower", aspect="auto")

@@ -20,7 +20,6 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
@@ -147,7 +146,7 @@ def train_wafer(
 
     def png(fig, name: str) -> None:
         plot.save_png(fig, out / name)
-        plt.close(fig)
+        plot.close(fig)
         written.append(name)
 
     png(plot.history(history), "training_curves.png")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
@@ -102,6 +101,8 @@ def denoise_file(
 
 
 def _comparison(panels, report: dict, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.6))
     for ax, (name, image) in zip(axes, panels, strict=True):
         ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
@@ -139,6 +140,8 @@ def anomaly_job(
     3. write anomaly_<i>.png (the wafer, its true defects, the score map with the threshold's
        outline) for the first three test wafers, roc.png and metrics.json into ``out``.
     """
+    import matplotlib.pyplot as plt
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
