@@ -23,9 +23,11 @@ Where each concept lives:
     minidl.sparse        sparse representations: DCT denoising, OMP, K-SVD, anomaly detection
     minidl.cli           the ``minidl`` command, one module per subcommand
 
-Imports run one way: ops <- layers <- models and training (optimizers, losses, metrics,
-callbacks, saving) <- applications (course, detect, sparse) <- cli; no module imports one above
-it (tests/test_architecture.py holds the package to that).
+Imports run one way, each layer importing only from the layers before it: the foundation
+(argument checks, errors, random generators, files), data, ops, layers, the training code
+(models, losses, optimizers, metrics, callbacks, saving), then what is built on it (course,
+applications, detect, sparse, plot), the public API in this file, and the command line last.
+No module imports one of a later layer (tests/test_architecture.py holds the package to it).
 
 A Keras notebook ports by changing its imports:
     from minidl import Sequential, load_model, layers, optimizers, losses, metrics, callbacks

@@ -227,8 +227,8 @@ def test_the_course_package_holds_only_the_course_function_apis():
         assert not any(d.startswith(("minidl.models", "minidl.layers")) for d in graph[module])
 
 
-# Every name each public package exported when the layout was reshaped: user code and notebooks
-# import these from these paths, so they stay (a package may add names, never lose one).
+# Every name each public package exports: user code and notebooks import these from these
+# paths, so they stay (a package may add names, never lose one).
 PUBLIC_NAMES = {
     "minidl": [
         "Sequential",

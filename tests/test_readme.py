@@ -34,7 +34,7 @@ def test_readme_model_example_runs(capsys, tmp_path, monkeypatch):
 
 
 def test_every_file_the_readme_names_exists():
-    """The tour ("where each concept lives") must follow the code when files move."""
+    """The tour ("where each concept lives") names only files that exist."""
     root = README.parent
     named = set(
         re.findall(

@@ -55,7 +55,7 @@ from types import ModuleType
 
 from ..errors import DataFileError, DataNotFoundError, ModelFileError
 from ..version import __version__
-from . import anomaly, data, denoise, detect, train_cat, train_wafer
+from . import anomaly, data_wafer, denoise, detect, train_cat, train_wafer
 from .arguments import HelpFormatter, fail
 
 __all__ = ["build_parser", "main"]
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     _, datasets = _add_group(
         commands, "data", "generate data sets", "Generate data sets.", "dataset"
     )
-    _add_command(datasets, data)
+    _add_command(datasets, data_wafer)
     return parser
 
 

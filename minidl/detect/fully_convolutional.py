@@ -48,6 +48,8 @@ _UNSUPPORTED = (L.Conv2DTranspose, L.UpSampling2D, L.Reshape, L.Composite)
 
 
 def patch_shape(model: Sequential, where: str) -> tuple[int, int, int]:
+    """(P, P, C): the shape of the patches a built patch classifier takes, or an error naming
+    what the model is instead (not a Sequential, or not built for images of a fixed size)."""
     if not isinstance(model, Sequential):
         raise TypeError(
             f"{where}: expected a minidl Sequential model, received {type(model).__name__}"

@@ -107,13 +107,12 @@ def check_arrays(
     model's ``input_shape`` (when known), one finite label and one non-negative weight per
     example."""
     x = as_float_array(x, "x", where)
-    expected = input_shape
-    if expected is not None and (
-        x.ndim != len(expected)
-        or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:], strict=False))
+    if input_shape is not None and (
+        x.ndim != len(input_shape)
+        or any(e is not None and e != d for e, d in zip(input_shape[1:], x.shape[1:], strict=False))
     ):
         raise ValueError(
-            f"{where}: expected x of shape {('N', *expected[1:])} (the model's input), "
+            f"{where}: expected x of shape {('N', *input_shape[1:])} (the model's input), "
             f"received {x.shape}"
         )
     if y is None:

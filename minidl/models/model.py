@@ -37,8 +37,7 @@ class Model(Trainer, Composite):
     """
 
     def __init__(self, name: str | None = None, trainable: bool = True) -> None:
-        Composite.__init__(self, name=name, trainable=trainable)
-        Trainer.__init__(self)
+        super().__init__(name=name, trainable=trainable)
 
     # -- weights --------------------------------------------------------------------------------
     def _generators(self) -> dict[str, np.random.Generator]:

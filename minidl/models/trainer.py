@@ -47,13 +47,16 @@ __all__ = ["Trainer"]
 
 
 class Trainer:
-    """compile / fit / evaluate / predict for a model (``Model`` derives from it).
+    """compile / fit / evaluate / predict for a model (``Model`` derives from it and a layer).
 
-    It trains whatever the model's ``forward`` and ``backward`` compute, and reaches the weights
-    through the model's ``_variables()``.
+    It trains whatever the model computes, through what every model has as a layer: ``forward``
+    and ``backward``, ``build``, ``built``, ``input_shape`` and ``output_shape``, ``_where()``
+    (its name in messages), and ``_variables()``, which lists the weights with their layers
+    (model.py).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, **layer_arguments) -> None:
+        super().__init__(**layer_arguments)  # the layer side of the model first
         self.optimizer: optimizers_module.Optimizer | None = None
         self.loss: losses_module.Loss | None = None
         self.metrics: list[metrics_module.Metric] = []

@@ -8,6 +8,9 @@
     conv_grid.py    the same products on flat channel-first phase grids: conv2d's fast path
     pool.py         max and average pooling, and their global versions
     upsample.py     transposed convolution and nearest-neighbour upsampling
+    norm.py         batch normalization, forward and backward
+    dropout.py      inverted dropout, with its mask drawn apart so that it can be fixed
+    reduce.py       sums over every axis but the channels, as one matrix product
     receptive_field.py  how much of the input each output pixel sees
     naive.py        the same operations as textbook loops: the lesson and the oracle
 """

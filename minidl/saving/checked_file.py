@@ -11,7 +11,7 @@ changed, is refused before h5py reads it; each array is stored with a SHA-256 of
 pickled object could hide): nothing is ever unpickled or evaluated. Files are written
 atomically (minidl.io.atomic_path): a crash while saving leaves the old file or the new one.
 
-Models (model_file.py), detection pipelines and every other file minidl saves use this container.
+Model and weights files (model_file.py) and detection pipelines are files of this kind.
 """
 
 from __future__ import annotations
@@ -115,10 +115,12 @@ def _write(path, kind: str, fill) -> None:
 
 
 def digest(array: np.ndarray) -> str:
+    """The SHA-256 of an array's bytes (C order), as stored beside each dataset."""
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
 def put(group: h5py.Group, name: str, array: np.ndarray) -> None:
+    """Store ``array`` as the dataset ``name`` of ``group``, with its SHA-256 as an attribute."""
     dataset = group.create_dataset(name, data=array)
     dataset.attrs["sha256"] = digest(array)
 
@@ -187,6 +189,8 @@ def _open(path, kinds: tuple[str, ...]):
 
 
 def json_attr(f: h5py.Group, key: str, path: Path):
+    """The attribute ``key`` parsed as JSON (None when absent), or ModelFileError naming the
+    file when it is not valid JSON."""
     value = f.attrs.get(key)
     if value is None:
         return None
@@ -196,7 +200,8 @@ def json_attr(f: h5py.Group, key: str, path: Path):
         raise ModelFileError(f"{path}: attribute {key!r} is not valid JSON ({err})") from err
 
 
-def datasets(group: h5py.Group):
+def datasets(group: h5py.Group) -> list[tuple[str, h5py.Dataset]]:
+    """(path inside ``group``, dataset) for every dataset below ``group``, at any depth."""
     found = []
     group.visititems(lambda n, o: found.append((n, o)) if isinstance(o, h5py.Dataset) else None)
     return found

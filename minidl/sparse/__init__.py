@@ -10,6 +10,7 @@ ksvd.py     K-SVD dictionary learning
 inpaint.py  coding every patch over a dictionary: denoising, and inpainting with masked OMP
 anomaly.py  anomaly detection from a dictionary of normal patches (no labels), ROC AUC
 src.py      classification by sparse representation over the training samples
+job.py      the jobs behind 'minidl denoise' and 'minidl anomaly'
 """
 
 from .anomaly import AnomalyDetector, roc_auc
