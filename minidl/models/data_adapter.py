@@ -138,8 +138,11 @@ def check_arrays(
     return x, y, sample_weight
 
 
-def class_sample_weights(y: np.ndarray, class_weight: dict, where: str) -> np.ndarray:
-    """Per-example weights from {class index: weight}: Keras's class_weight."""
+def class_sample_weights(
+    y: np.ndarray, class_weight: dict, sample_weight: np.ndarray | None, where: str
+) -> np.ndarray:
+    """Per-example weights from {class index: weight} (Keras's class_weight), times the
+    per-example ``sample_weight`` when there is one."""
     labels = np.argmax(y, axis=-1) if y.ndim == 2 and y.shape[1] > 1 else np.rint(y).reshape(len(y))
     labels = labels.astype(np.int64)
     missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
@@ -148,7 +151,8 @@ def class_sample_weights(y: np.ndarray, class_weight: dict, where: str) -> np.nd
             f"{where}: class_weight has no weight for class(es) {missing}; received keys "
             f"{sorted(class_weight)}"
         )
-    return np.array([float(class_weight[int(c)]) for c in labels])
+    weights = np.array([float(class_weight[int(c)]) for c in labels])
+    return weights if sample_weight is None else sample_weight * weights
 
 
 def split_validation(x, y, sample_weight, validation_split: float, where: str):

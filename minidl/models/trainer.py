@@ -267,8 +267,7 @@ class Trainer:
             )
         if class_weight is not None:
             x, y, sample_weight = self._arrays(x, y, sample_weight, where)
-            weights = class_sample_weights(y, class_weight, where)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
+            sample_weight = class_sample_weights(y, class_weight, sample_weight, where)
 
         train = self._data(
             x, y, sample_weight, batch_size, shuffle, steps_per_epoch, where, self._rng
@@ -424,8 +423,7 @@ class Trainer:
         self._require_compiled("train_on_batch")
         x, y, sample_weight = self._arrays(x, y, sample_weight, where)
         if class_weight is not None:
-            weights = class_sample_weights(y, class_weight, where)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
+            sample_weight = class_sample_weights(y, class_weight, sample_weight, where)
         if not self.built:
             self.build((None, *x.shape[1:]))
         self._check_labels(x, y, sample_weight, where)
