@@ -27,7 +27,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from .._checks import check_int, values_unchecked
+from .._checks import ArgumentTypeError, check_int, is_real, received, values_unchecked
 from ..callbacks import CallbackList
 from ..random import as_generator
 from .data_adapter import (
@@ -251,6 +251,11 @@ class Trainer:
         batch_size = check_batch_size(batch_size, where)
         check_int(epochs, "epochs", where, 0)
         check_int(initial_epoch, "initial_epoch", where, 0)
+        if not is_real(validation_split):  # '0.2' would fail the comparison with a bare TypeError
+            raise ArgumentTypeError(
+                f"{where}: expected validation_split as a number in [0, 1), received "
+                f"{received(validation_split)}"
+            )
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(
                 f"{where}: expected validation_split in [0, 1), received {validation_split!r}"
