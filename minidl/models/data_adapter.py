@@ -123,6 +123,15 @@ def check_arrays(
     """x, y and sample_weight checked once, up front, for a whole data set: x against the
     model's ``input_shape`` (when known), one finite label and one non-negative weight per
     example."""
+    if isinstance(x, (list, tuple)):
+        try:  # NumPy's own message for a ragged list names neither the caller nor x
+            x = np.asarray(x)
+        except (ValueError, TypeError) as err:
+            raise ValueError(
+                f"{where}: expected x as a rectangular array of numbers (an iterable of "
+                f"(x, y) batches goes in as an iterator, not a list), received a list NumPy "
+                f"cannot stack ({err})"
+            ) from err
     x = as_float_array(x, "x", where)
     if input_shape is not None and (
         x.ndim != len(input_shape)

@@ -34,6 +34,7 @@ from .data_adapter import (
     ArrayBatches,
     IteratedBatches,
     check_arrays,
+    check_batch,
     check_batch_size,
     check_labels,
     check_verbose,
@@ -397,7 +398,10 @@ class Trainer:
             batches = (x[i : i + batch_size] for i in range(0, len(x), batch_size))
             n_steps = math.ceil(len(x) / batch_size)
         elif isinstance(x, Iterable):
-            batches = (b[0] if isinstance(b, tuple) else b for b in x)
+            batches = (
+                check_batch(b[0] if isinstance(b, tuple) else b, None, None, i, where)[0]
+                for i, b in enumerate(x)
+            )
             n_steps = steps if steps is not None else (len(x) if hasattr(x, "__len__") else None)
         else:
             raise TypeError(
