@@ -61,8 +61,8 @@ def test_load_arrays_refuses_what_is_not_a_path(path):
 
 
 @pytest.mark.parametrize("path", NOT_PATHS, ids=NOT_PATH_IDS)
-def test_save_arrays_refuses_what_is_not_a_path(tmp_path, path):
-    os.chdir(tmp_path)
+def test_save_arrays_refuses_what_is_not_a_path(monkeypatch, tmp_path, path):
+    monkeypatch.chdir(tmp_path)
     refused(lambda: save_arrays(path, {"w": np.ones(2)}), TypeError, "save_arrays")
     assert listing(tmp_path) == []
 
@@ -178,8 +178,8 @@ def test_a_model_file_is_not_a_parameters_file(tmp_path):
         "Model.save_weights",
     ],
 )
-def test_saving_refuses_what_is_not_a_path(tmp_path, caller, call, path):
-    os.chdir(tmp_path)
+def test_saving_refuses_what_is_not_a_path(monkeypatch, tmp_path, caller, call, path):
+    monkeypatch.chdir(tmp_path)
     error = refused(lambda: call(path), TypeError, caller)
     assert "path" in str(error)
     assert listing(tmp_path) == []
@@ -563,8 +563,8 @@ def test_model_checkpoint_under_a_regular_file_fails_before_training(tmp_path, l
     ],
     ids=lambda kw: "-".join(f"{k}={v!r}" for k, v in kw.items()),
 )
-def test_model_checkpoint_refuses_bad_settings(tmp_path, kwargs):
-    os.chdir(tmp_path)
+def test_model_checkpoint_refuses_bad_settings(monkeypatch, tmp_path, kwargs):
+    monkeypatch.chdir(tmp_path)
     refused(lambda: callbacks.ModelCheckpoint(**kwargs), (ValueError, TypeError), "ModelCheckpoint")
     assert listing(tmp_path) == []
 
