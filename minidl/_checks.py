@@ -10,7 +10,9 @@ import contextlib
 import inspect
 import math
 import numbers
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +26,7 @@ __all__ = [
     "check_bool",
     "check_int",
     "check_number",
+    "check_path",
     "check_same_shape",
     "check_unit",
     "from_identifier",
@@ -317,3 +320,18 @@ def check_binary_labels(
         raise ValueError(
             f"{where}: expected {name} with {want}, received values such as {found.tolist()}{hint}"
         )
+
+
+def check_path(value: object, name: str, where: str) -> Path:
+    """``value`` as a Path: a str or os.PathLike naming a file. A number, None or an open file
+    would otherwise fail deep inside ``open`` or h5py with a message that names neither the
+    caller nor the argument."""
+    if isinstance(value, (str, os.PathLike)) and not isinstance(value, bytes):
+        path = Path(value)
+        if str(value) != "" and str(path) not in ("", "."):
+            return path
+        raise ValueError(f"{where}: expected {name} as a file path, received an empty path")
+    raise ArgumentTypeError(
+        f"{where}: expected {name} as a file path (a str or pathlib.Path), received "
+        f"{received(value)}"
+    )

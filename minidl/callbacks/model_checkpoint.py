@@ -7,6 +7,7 @@ best model (or every epoch's) whatever happens to the run.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .._checks import check_number
 from ..saving import SUFFIXES
@@ -90,6 +91,27 @@ class ModelCheckpoint(MonitorCallback):
         self.best = self._worst() if threshold is None else threshold
         self._epoch = 0
         self._batches_since_save = 0
+
+    def on_train_begin(self, logs=None):
+        """Refuse a filepath whose folder cannot exist (it lies under a regular file) or cannot
+        be written, now: otherwise the error would come after the first epoch had trained."""
+        super().on_train_begin(logs)
+        folder = Path(self.filepath).parent
+        while "{" in str(folder) and folder != folder.parent:  # a field fills it at each save
+            folder = folder.parent
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise ValueError(
+                f"ModelCheckpoint: cannot save to {self.filepath!r}: {str(existing)!r} is a "
+                f"file, not a folder; expected filepath in a folder that exists or can be created"
+            )
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValueError(
+                f"ModelCheckpoint: cannot save to {self.filepath!r}: the folder "
+                f"{str(existing)!r} is not writable"
+            )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch

@@ -21,12 +21,13 @@ import numpy as np
 
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from .._checks import as_float_array, check_int
+from .._checks import ArgumentTypeError, as_float_array, check_int, is_real, received
 
 __all__ = [
     "ArrayBatches",
     "IteratedBatches",
     "check_arrays",
+    "check_batch",
     "check_batch_size",
     "check_labels",
     "check_verbose",
@@ -81,7 +82,23 @@ class IteratedBatches:
                     f"received {type(item).__name__}"
                     + (f" of length {len(item)}" if isinstance(item, tuple) else "")
                 )
-            yield item if len(item) == 3 else (*item, None)
+            yield check_batch(*item if len(item) == 3 else (*item, None), i, self.where)
+
+
+def check_batch(x, y, sample_weight, index: int, where: str) -> tuple:
+    """One batch from an iterable, checked as it arrives, as ``check_arrays`` checks arrays
+    given whole: training runs with the NaN scan of the layers switched off (a diverging
+    network must show as a NaN loss), so a NaN in a pipeline's batch would otherwise reach the
+    weights unnoticed. The message names the batch's index."""
+    batch = f"{where} (batch {index})"
+    x, y, sample_weight = check_arrays(x, y, sample_weight, None, batch, need_y=False)
+    for name, value in (("x", x), ("sample_weight", sample_weight)):
+        if value is not None and not np.isfinite(value).all():
+            bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+            raise ValueError(
+                f"{batch}: {name} contains {bad} NaN or infinite value(s); expected finite numbers"
+            )
+    return x, y, sample_weight
 
 
 def check_verbose(verbose, where: str) -> int:
@@ -106,6 +123,15 @@ def check_arrays(
     """x, y and sample_weight checked once, up front, for a whole data set: x against the
     model's ``input_shape`` (when known), one finite label and one non-negative weight per
     example."""
+    if isinstance(x, (list, tuple)):
+        try:  # NumPy's own message for a ragged list names neither the caller nor x
+            x = np.asarray(x)
+        except (ValueError, TypeError) as err:
+            raise ValueError(
+                f"{where}: expected x as a rectangular array of numbers (an iterable of "
+                f"(x, y) batches goes in as an iterator, not a list), received a list NumPy "
+                f"cannot stack ({err})"
+            ) from err
     x = as_float_array(x, "x", where)
     if input_shape is not None and (
         x.ndim != len(input_shape)
@@ -142,7 +168,14 @@ def class_sample_weights(
     y: np.ndarray, class_weight: dict, sample_weight: np.ndarray | None, where: str
 ) -> np.ndarray:
     """Per-example weights from {class index: weight} (Keras's class_weight), times the
-    per-example ``sample_weight`` when there is one."""
+    per-example ``sample_weight`` when there is one. A weight that is negative, NaN or not a
+    number is refused here, by the name the student wrote (class_weight), not later as a bad
+    sample_weight."""
+    if not isinstance(class_weight, dict):
+        raise ArgumentTypeError(
+            f"{where}: expected class_weight as a dict {{class index: weight}}, received "
+            f"{received(class_weight)}"
+        )
     labels = np.argmax(y, axis=-1) if y.ndim == 2 and y.shape[1] > 1 else np.rint(y).reshape(len(y))
     labels = labels.astype(np.int64)
     missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
@@ -151,6 +184,12 @@ def class_sample_weights(
             f"{where}: class_weight has no weight for class(es) {missing}; received keys "
             f"{sorted(class_weight)}"
         )
+    for key, value in class_weight.items():
+        if not is_real(value) or not math.isfinite(value) or value < 0:
+            raise ValueError(
+                f"{where}: expected class_weight as {{class index: non-negative finite "
+                f"number}}, received {received(value)} for class {key!r}"
+            )
     weights = np.array([float(class_weight[int(c)]) for c in labels])
     return weights if sample_weight is None else sample_weight * weights
 

@@ -149,7 +149,9 @@ class Optimizer:
             TypeError: a parameter is not a floating-point NumPy array, or a gradient is not
                 numeric.
             ValueError: the keys of params and grads differ, or a gradient's shape differs from
-                its parameter's (or from the optimizer's slots for that key).
+                its parameter's (or from the optimizer's slots for that key), or a gradient
+                holds NaN or inf: one step with it would turn its weights into NaN without a
+                word, so every gradient is checked before any parameter changes.
         """
         grads = self._check(params, grads)
         if not grads:
@@ -225,7 +227,18 @@ class Optimizer:
                         f"'{slot}' slot for it has shape {arrays[key].shape}; use a new "
                         f"optimizer for a new model"
                     )
-            checked[key] = g.astype(w.dtype, copy=False)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+                g = g.astype(w.dtype, copy=False)
+            if not np.isfinite(g).all():
+                bad = int(g.size - np.count_nonzero(np.isfinite(g)))
+                raise ValueError(
+                    f"{where}: gradient '{key}' contains {bad} NaN or infinite value(s) (or "
+                    f"values too large for {w.dtype}); expected finite numbers, so no parameter "
+                    f"was updated. The network is diverging: use a smaller learning rate, clip "
+                    f"the gradients (clipnorm, clipvalue) or stop on a NaN loss with the "
+                    f"TerminateOnNaN callback"
+                )
+            checked[key] = g
         return checked
 
     # -- saving and restoring --------------------------------------------------------------------

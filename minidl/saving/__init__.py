@@ -1,7 +1,7 @@
 """Saving: every file minidl writes is checked on the way back in; nothing is ever unpickled.
 
-checked_file.py  the container: HDF5 behind a header holding its SHA-256, atomic writes,
-                 numbers and text only
+checked_file.py  the container (minidl.io.checked_file): HDF5 behind a header holding its SHA-256,
+                 atomic writes, numbers and text only
 model_file.py    models and weights in that container: save_model, load_model, save_weights,
                  load_weights
 """

@@ -25,7 +25,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from .._checks import register_class
+from .._checks import check_path, register_class
 from ..errors import ModelFileError
 from .checked_file import datasets, digest, json_attr, open_checked_file, put, write_checked_file
 
@@ -70,12 +70,14 @@ def _fill_weights(f: h5py.Group, model) -> None:
 
 def save_weights(model, path) -> None:
     """Write every weight of ``model`` (no architecture) to ``path`` (.h5 or .minidl)."""
+    path = check_path(path, "path", "save_weights")
 
     write_checked_file(path, "weights", lambda f: _fill_weights(f, model))
 
 
 def save_model(model, path) -> None:
     """Write the architecture, weights, compile settings and optimizer state to ``path``."""
+    path = check_path(path, "path", "save_model")
 
     write_checked_file(path, "model", lambda f: write_model_group(f, model))
 
@@ -158,6 +160,7 @@ def load_weights(model, path) -> None:
     """Read the weights of a file written by ``save_weights`` or ``save`` into ``model``, which
     must have the same architecture (weights are matched by position, so layer names may
     differ, as when the same model is built twice in one session)."""
+    path = check_path(path, "path", "load_weights")
     with open_checked_file(path, ("weights", "model")) as (path, f):
         model.set_weights(_read_weights(f, model, path))
 
@@ -167,9 +170,11 @@ def load_model(path, custom_objects: dict | None = None, compile: bool = True):
     and (with compile=True) the optimizer, loss and metrics, so that ``fit`` resumes training.
 
     Raises:
+        TypeError: ``path`` is not a file path (a str or pathlib.Path).
         ModelFileNotFoundError: no file at ``path``.
         ModelFileError: anything else wrong with the file, named with the path and the reason.
     """
+    path = check_path(path, "path", "load_model")
     with open_checked_file(path, "model") as (path, f):
         return read_model_group(f, path, custom_objects, compile)
 
