@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 import minidl
 from minidl import Sequential, layers, load_model, metrics, optimizers, regularizers
 from minidl.errors import ModelFileError, ModelFileNotFoundError
+from minidl.io import checked_file
 from minidl.layers.serialization import LAYER_CLASSES
-from minidl.saving import checked_file
 
-HEADER_SIZE = 512  # documented in minidl/saving/checked_file.py
+HEADER_SIZE = 512  # documented in minidl/io/checked_file.py
 HEADER_START = b"minidl model\nformat 1\nsha256 "
 
 

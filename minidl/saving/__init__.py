@@ -1,12 +1,12 @@
-"""Saving: every file minidl writes is checked on the way back in; nothing is ever unpickled.
+"""Saving models: every file minidl writes is checked on the way back in; nothing is ever
+unpickled.
 
-checked_file.py  the container (minidl.io.checked_file): HDF5 behind a header holding its SHA-256,
-                 atomic writes, numbers and text only
-model_file.py    models and weights in that container: save_model, load_model, save_weights,
-                 load_weights
+model_file.py    models and weights in minidl's checked file (minidl.io.checked_file: HDF5
+                 behind a header holding its SHA-256, atomic writes, numbers and text only):
+                 save_model, load_model, save_weights, load_weights
 """
 
-from .checked_file import FORMAT_VERSION, SUFFIXES, open_checked_file, write_checked_file
+from ..io.checked_file import FORMAT_VERSION, SUFFIXES, open_checked_file, write_checked_file
 from .model_file import (
     MODEL_CLASSES,
     load_model,

@@ -27,7 +27,14 @@ from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from .._checks import check_path, register_class
 from ..errors import ModelFileError
-from .checked_file import datasets, digest, json_attr, open_checked_file, put, write_checked_file
+from ..io.checked_file import (
+    datasets,
+    digest,
+    json_attr,
+    open_checked_file,
+    put,
+    write_checked_file,
+)
 
 __all__ = [
     "MODEL_CLASSES",
