@@ -56,7 +56,7 @@ from types import ModuleType
 from ..errors import DataFileError, DataNotFoundError, ModelFileError
 from ..version import __version__
 from . import anomaly, data_wafer, denoise, detect, train_cat, train_wafer
-from .arguments import HelpFormatter, fail, keep_created_folders, remove_created_folders
+from .arguments import HelpFormatter, Parser, fail, keep_created_folders, remove_created_folders
 
 __all__ = ["build_parser", "main"]
 
@@ -86,7 +86,7 @@ def _add_group(
 
 def build_parser() -> argparse.ArgumentParser:
     """The tree of commands: train (wafer, cat), detect, denoise, anomaly, data (wafer)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="minidl",
         description="minidl: deep learning from scratch in NumPy.",
         formatter_class=HelpFormatter,

@@ -1,9 +1,10 @@
 """What every subcommand of ``minidl`` shares: argument types, the help layout, output folders.
 
 An argparse ``type=`` function turns the text typed after an option into a value, or raises
-``argparse.ArgumentTypeError``; argparse then prints the usage, ``error: argument --NAME:``
-and the message, and exits with status 2, before any data is loaded or any training starts.
-The messages quote what was typed (``received '0'``), because that is what the user sees.
+``argparse.ArgumentTypeError``; argparse then prints the usage and one line,
+``minidl: <command>: argument --NAME: <message>`` (see ``Parser``), and exits with status 2,
+before any data is loaded or any training starts. The messages quote what was typed
+(``received '0'``), because that is what the user sees.
 
 A subcommand's run function returns the exit status: 0 when it worked, 2 for input it cannot
 use (a missing file, an output folder it cannot create), 1 when training fails. ``fail`` prints
@@ -25,6 +26,7 @@ from ..data.wafer import MIN_IMAGE_SIZE
 __all__ = [
     "MAX_WAFER_SIZE",
     "HelpFormatter",
+    "Parser",
     "add_out_folder",
     "check_folder",
     "fail",
@@ -54,6 +56,17 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
         if action.default is None:
             return action.help or ""
         return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors end like every other refusal of the command, in
+    one line starting ``minidl:`` (``minidl: train wafer: argument --size: expected ...``), so
+    that a script needs to look for one prefix only; the usage is still shown above it."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        command = self.prog.removeprefix("minidl").strip()
+        self.exit(2, f"minidl: {command + ': ' if command else ''}{message}\n")
 
 
 # -- argument types -------------------------------------------------------------------------------

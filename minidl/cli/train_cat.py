@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     out = run_folder(args.out, args.model)
     if not check_folder(out):
         return 2
+    if args.data_dir is not None and args.data_dir.is_file():
+        return fail(f"--data-dir {args.data_dir} is a file; expected the folder that holds it")
     data = load_catvnoncat(args.data_dir)
     created = not out.exists()
     if not make_folder(out):

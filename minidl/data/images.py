@@ -81,7 +81,7 @@ def load_rgb(
                 img.load()
                 bad = _non_finite(img)
                 # Phone cameras store pictures sideways with an EXIF note to rotate them.
-                rgb = _to_rgb(ImageOps.exif_transpose(img))
+                rgb = None if bad else _to_rgb(ImageOps.exif_transpose(img))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         pixels = re.search(r"\((\d+) pixels\)", str(err))
         size = f"an image of {pixels.group(1)} pixels" if pixels else "too large an image"
