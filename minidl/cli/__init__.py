@@ -56,7 +56,7 @@ from types import ModuleType
 from ..errors import DataFileError, DataNotFoundError, ModelFileError
 from ..version import __version__
 from . import anomaly, data_wafer, denoise, detect, train_cat, train_wafer
-from .arguments import HelpFormatter, fail
+from .arguments import HelpFormatter, Parser, fail, keep_created_folders, remove_created_folders
 
 __all__ = ["build_parser", "main"]
 
@@ -86,7 +86,7 @@ def _add_group(
 
 def build_parser() -> argparse.ArgumentParser:
     """The tree of commands: train (wafer, cat), detect, denoise, anomaly, data (wafer)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="minidl",
         description="minidl: deep learning from scratch in NumPy.",
         formatter_class=HelpFormatter,
@@ -115,12 +115,23 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``minidl`` console script; returns the exit status.
 
     A missing or broken data or model file is the user's to fix, not a bug: it is reported in
-    one line (exit status 2) instead of a traceback.
+    one line (exit status 2) instead of a traceback, as is a setting too large for the memory.
+    A run that fails removes the output folders it created, so it leaves nothing behind.
     """
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
     except (DataNotFoundError, DataFileError, ModelFileError) as err:
-        return fail(str(err))
+        status = fail(str(err))
+    except MemoryError:
+        status = fail("not enough memory for these settings; expected smaller numbers or images")
     except KeyboardInterrupt:
-        return fail("interrupted", 130)
+        status = fail("interrupted", 130)
+    except BaseException:  # a bug, or argparse's exit on a usage error: still leave nothing
+        remove_created_folders()
+        raise
+    if status:
+        remove_created_folders()
+    else:
+        keep_created_folders()
+    return status

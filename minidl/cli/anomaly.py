@@ -1,8 +1,8 @@
 """``minidl anomaly``: wafer defects found with no labels, by a dictionary of normal patches.
 
 The work itself is ``minidl.sparse.job.anomaly_job``. Two limits are checked here, before any
-wafer is generated: the wafer generator's smallest image side, and at least two defect-free
-wafers (one to fit the dictionary on, one held out to set the threshold).
+wafer is generated: the wafer image side (from the generator's smallest to ``MAX_WAFER_SIZE``),
+and at least two defect-free wafers (one to fit the dictionary on, one held out to set the threshold).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import argparse
 from ..data.wafer import MIN_IMAGE_SIZE
 from ..sparse.job import anomaly_job
 from .arguments import (
+    MAX_WAFER_SIZE,
     add_out_folder,
+    check_folder,
     fail,
     make_folder,
     non_negative_int,
@@ -48,10 +50,12 @@ def run(args: argparse.Namespace) -> int:
     """Check the two limits, then run the job into ``--out``."""
     if args.size < MIN_IMAGE_SIZE:
         return fail(f"expected --size of at least {MIN_IMAGE_SIZE}, received {args.size}")
+    if args.size > MAX_WAFER_SIZE:
+        return fail(f"expected --size of at most {MAX_WAFER_SIZE}, received {args.size}")
     if args.normal < 2:
         return fail(f"expected --normal of at least 2 wafers, received {args.normal}")
     out = run_folder(args.out, "anomaly")
-    if not make_folder(out):
+    if not (check_folder(out) and make_folder(out)):
         return 2
     anomaly_job(out, args.normal, args.test, args.size, args.fpr, args.seed)
     print(f"Wrote anomaly maps, roc.png and metrics.json to {out}")

@@ -1,9 +1,10 @@
 """What every subcommand of ``minidl`` shares: argument types, the help layout, output folders.
 
 An argparse ``type=`` function turns the text typed after an option into a value, or raises
-``argparse.ArgumentTypeError``; argparse then prints the usage, ``error: argument --NAME:``
-and the message, and exits with status 2, before any data is loaded or any training starts.
-The messages quote what was typed (``received '0'``), because that is what the user sees.
+``argparse.ArgumentTypeError``; argparse then prints the usage and one line,
+``minidl: <command>: argument --NAME: <message>`` (see ``Parser``), and exits with status 2,
+before any data is loaded or any training starts. The messages quote what was typed
+(``received '0'``), because that is what the user sees.
 
 A subcommand's run function returns the exit status: 0 when it worked, 2 for input it cannot
 use (a missing file, an output folder it cannot create), 1 when training fails. ``fail`` prints
@@ -14,23 +15,38 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from ..data.wafer import MIN_IMAGE_SIZE
+
 __all__ = [
+    "MAX_WAFER_SIZE",
     "HelpFormatter",
+    "Parser",
     "add_out_folder",
+    "check_folder",
     "fail",
+    "file_path",
+    "keep_created_folders",
     "make_folder",
     "non_negative_int",
     "positive_float",
     "positive_int",
     "rate",
+    "remove_created_folders",
     "run_folder",
     "sigma",
+    "wafer_size",
 ]
+
+MAX_WAFER_SIZE = 4096
+"""The largest wafer side the commands accept: a run generates well over a hundred wafers, and
+at 4096 x 4096 each already takes 16 MB, so a side typed with a digit too many fails at once
+instead of running out of memory hours later."""
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -40,6 +56,17 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
         if action.default is None:
             return action.help or ""
         return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors end like every other refusal of the command, in
+    one line starting ``minidl:`` (``minidl: train wafer: argument --size: expected ...``), so
+    that a script needs to look for one prefix only; the usage is still shown above it."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        command = self.prog.removeprefix("minidl").strip()
+        self.exit(2, f"minidl: {command + ': ' if command else ''}{message}\n")
 
 
 # -- argument types -------------------------------------------------------------------------------
@@ -78,6 +105,21 @@ def rate(text: str) -> float:
     return _parse(text, float, lambda value: 0 < value < 1, "a rate between 0 and 1")
 
 
+def file_path(text: str) -> Path:
+    """A file or folder name; the empty string is refused (``Path('')`` would be the current
+    folder, which the user did not name)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a file name, received {text!r}")
+    return Path(text)
+
+
+def wafer_size(text: str) -> int:
+    """A wafer image side in pixels, within what the wafer generator can draw (at least
+    ``MIN_IMAGE_SIZE``) and at most ``MAX_WAFER_SIZE``."""
+    expected = f"a wafer side in pixels from {MIN_IMAGE_SIZE} to {MAX_WAFER_SIZE}"
+    return _parse(text, int, lambda value: MIN_IMAGE_SIZE <= value <= MAX_WAFER_SIZE, expected)
+
+
 def sigma(text: str) -> float | str:
     """A noise level in grey levels, or 'auto' to estimate it from the image."""
     if text == "auto":
@@ -94,7 +136,10 @@ def sigma(text: str) -> float | str:
 def add_out_folder(parser: argparse.ArgumentParser, name: str) -> None:
     """``--out DIR``, by default a new ``runs/<name>-<timestamp>/`` (see ``run_folder``)."""
     parser.add_argument(
-        "--out", type=Path, default=None, help=f"output folder (default: runs/{name}-<timestamp>/)"
+        "--out",
+        type=file_path,
+        default=None,
+        help=f"output folder (default: runs/{name}-<timestamp>/)",
     )
 
 
@@ -112,17 +157,66 @@ def run_folder(out: Path | None, name: str) -> Path:
     return out
 
 
+def check_folder(out: Path) -> bool:
+    """Whether ``out`` could be made the output folder, without creating anything; False, after
+    saying why, when it is a file, lies under a file, or under a folder that cannot be written.
+
+    Called first, so that a bad ``--out`` is reported at once; the folder itself is created
+    only once the inputs have been read (``make_folder``), so that a failed run leaves nothing.
+    """
+    if out.exists():
+        if not out.is_dir():
+            fail(f"cannot use {out} as the output folder: it is a file")
+            return False
+        return True
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        fail(f"cannot use {out} as the output folder: {parent} is a file, not a folder")
+        return False
+    if not os.access(parent, os.W_OK | os.X_OK):
+        fail(f"cannot use {out} as the output folder: {parent} is not writable")
+        return False
+    return True
+
+
+_created: list[Path] = []
+"""The folders ``make_folder`` created during this command, outermost first."""
+
+
 def make_folder(out: Path) -> bool:
     """Create ``out`` (and its parents); False, after saying why, when it cannot be.
 
-    Called before any long computation, so that a bad ``--out`` never costs a finished run.
+    Called before any long computation, so that a bad ``--out`` never costs a finished run. The
+    folders it creates are remembered, so that ``remove_created_folders`` can take them away
+    again if the run fails.
     """
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         fail(f"cannot use {out} as the output folder: {err.strerror}")
         return False
+    _created.extend(reversed(missing))
     return True
+
+
+def keep_created_folders() -> None:
+    """Forget the folders ``make_folder`` created: the run succeeded and they hold its files."""
+    _created.clear()
+
+
+def remove_created_folders() -> None:
+    """Remove the folders ``make_folder`` created that are still empty, innermost first: a
+    failed run leaves no empty folder behind (nor anything else, since every file is written
+    only once its contents are ready)."""
+    while _created:
+        folder = _created.pop()
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or gone already
+            pass
 
 
 def fail(message: str, status: int = 2) -> int:

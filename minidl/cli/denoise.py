@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..sparse.job import denoise_file
-from .arguments import fail, make_folder, positive_int, sigma
+from .arguments import check_folder, fail, file_path, positive_int, sigma
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "run"]
 
@@ -26,7 +26,7 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The image, the noise level, the patch size and how the patches are averaged."""
-    parser.add_argument("image", type=Path, metavar="IMAGE", help="the noisy image file")
+    parser.add_argument("image", type=file_path, metavar="IMAGE", help="the noisy image file")
     parser.add_argument(
         "--sigma",
         type=sigma,
@@ -42,14 +42,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how overlapping patch estimates are averaged",
     )
     parser.add_argument(
-        "--reference", type=Path, default=None, help="the clean image, to report the PSNR"
+        "--reference", type=file_path, default=None, help="the clean image, to report the PSNR"
     )
-    parser.add_argument("--out", type=Path, default=Path("denoised"), help="output folder")
+    parser.add_argument("--out", type=file_path, default=Path("denoised"), help="output folder")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Denoise the image into ``--out`` and print what was done."""
-    if not make_folder(args.out):
+    """Denoise the image into ``--out`` and print what was done.
+
+    ``--out`` is checked first but created only by ``denoise_file``, once the images are read
+    and denoised, so that a refused image leaves no empty folder behind.
+    """
+    if not check_folder(args.out):
         return 2
     try:
         report = denoise_file(
@@ -57,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except (FileNotFoundError, ValueError) as err:
         return fail(str(err))
+    except OSError as err:
+        return fail(f"cannot write into {args.out}: {err.strerror or err}")
     print(
         f"{args.image}: sigma estimated {report['sigma_estimated']:.2f}/255, used "
         f"{report['sigma_used']:.2f}/255; {report['patch_size']}x{report['patch_size']} "

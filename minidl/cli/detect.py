@@ -1,8 +1,10 @@
 """``minidl detect``: a saved detection pipeline run on image files.
 
-Every image is read before the pipeline is loaded and before anything is written, so that a
-typing mistake in the last file name costs nothing; each image then gets an annotated PNG, and
-detections.json lists every defect found, with its class, score and box.
+Every image is read, the pipeline loaded and checked against the images' sizes, and the
+defects found, before the output folder is created, so that a typing mistake in the last file
+name, or an image too small for the detector, costs nothing and leaves nothing behind; each
+image then gets an annotated PNG, and detections.json lists every defect found, with its class,
+score and box.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..data.images import load_grey
 from ..detect.figures import detections as draw
 from ..detect.pipeline import DefectDetectionPipeline
 from ..io import write_json
-from .arguments import fail, make_folder
+from .arguments import check_folder, fail, file_path, make_folder
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "run"]
 
@@ -31,11 +33,11 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The images, the pipeline file and the output folder."""
-    parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files")
+    parser.add_argument("images", nargs="+", type=file_path, metavar="IMAGE", help="image files")
     parser.add_argument(
-        "--model", type=Path, required=True, help="a pipeline saved by 'minidl train wafer'"
+        "--model", type=file_path, required=True, help="a pipeline saved by 'minidl train wafer'"
     )
-    parser.add_argument("--out", type=Path, default=Path("detections"), help="output folder")
+    parser.add_argument("--out", type=file_path, default=Path("detections"), help="output folder")
 
 
 def _grey_image(path: Path) -> np.ndarray:
@@ -46,14 +48,31 @@ def _grey_image(path: Path) -> np.ndarray:
 
 def run(args: argparse.Namespace) -> int:
     """Detect, draw and list the defects of every image; print a line per defect."""
+    if not check_folder(args.out):
+        return 2
     try:
         images = [_grey_image(path) for path in args.images]
     except (FileNotFoundError, ValueError) as err:
         return fail(str(err))
+    if args.model.is_dir():
+        return fail(
+            f"--model {args.model} is a folder; expected a pipeline file saved by "
+            f"'minidl train wafer' (such as wafer_cnn.h5)"
+        )
     pipeline = DefectDetectionPipeline.load(args.model)
+    side = pipeline.min_image_side
+    for path, image in zip(args.images, images, strict=True):
+        if min(image.shape) < side:
+            return fail(
+                f"{path} is {image.shape[1]}x{image.shape[0]} pixels; the {pipeline.backend} "
+                f"pipeline {args.model} expects images of at least {side}x{side}"
+            )
+    try:
+        found = pipeline.predict(images)
+    except ValueError as err:
+        return fail(f"cannot detect with {args.model}: {err}")
     if not make_folder(args.out):
         return 2
-    found = pipeline.predict(images)
     report = []
     for path, image, items in zip(args.images, images, found, strict=True):
         name = f"{path.stem}_detections.png"

@@ -30,7 +30,9 @@ from ..io import save_arrays, write_json
 from ..version import __version__
 from .arguments import (
     add_out_folder,
+    check_folder,
     fail,
+    file_path,
     make_folder,
     non_negative_int,
     positive_float,
@@ -86,7 +88,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_out_folder(parser, "<model>")
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=file_path,
         default=None,
         help="folder with the .h5 files (default: $MINIDL_DATA, then ./data)",
     )
@@ -96,8 +98,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load the images, create the output folder, then train the model ``--model`` names."""
     _check_options(args)
-    data = load_catvnoncat(args.data_dir)
     out = run_folder(args.out, args.model)
+    if not check_folder(out):
+        return 2
+    if args.data_dir is not None and args.data_dir.is_file():
+        return fail(f"--data-dir {args.data_dir} is a file; expected the folder that holds it")
+    data = load_catvnoncat(args.data_dir)
     created = not out.exists()
     if not make_folder(out):
         return 2

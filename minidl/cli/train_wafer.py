@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 
 from ..detect.job import train_wafer
-from .arguments import add_out_folder, make_folder, non_negative_int, positive_int, run_folder
+from .arguments import (
+    add_out_folder,
+    check_folder,
+    make_folder,
+    non_negative_int,
+    positive_int,
+    run_folder,
+    wafer_size,
+)
 
 __all__ = ["DESCRIPTION", "HELP", "NAME", "add_arguments", "run"]
 
@@ -37,14 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=non_negative_int, default=0, help="seed of the data and training"
     )
-    parser.add_argument("--size", type=positive_int, default=400, help="wafer image side in pixels")
+    parser.add_argument("--size", type=wafer_size, default=400, help="wafer image side in pixels")
     add_out_folder(parser, "wafer")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the job into ``--out`` (by default a new folder under runs/)."""
     out = run_folder(args.out, "wafer")
-    if not make_folder(out):
+    if not (check_folder(out) and make_folder(out)):
         return 2
     train_wafer(
         out,

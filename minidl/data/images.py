@@ -14,6 +14,8 @@ Test images, grey, float64 in [0, 1]:
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,16 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+def _non_finite(img: Image.Image) -> int:
+    """How many pixels of a float image (a TIFF of mode 'F') are NaN or infinite; such an
+    image is refused, since stretched onto 0..255 it would become one flat grey, which looks
+    clean."""
+    if img.mode != "F":
+        return 0
+    arr = np.asarray(img)
+    return arr.size - int(np.count_nonzero(np.isfinite(arr)))
+
+
 def load_rgb(
     path: str | Path, size: tuple[int, int] | None = None, where: str = "load_rgb"
 ) -> np.ndarray:
@@ -51,20 +63,42 @@ def load_rgb(
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: the file exists but is not an image Pillow can read.
+        ValueError: a folder, not an image Pillow can read, an image of more pixels than
+            Pillow's ``Image.MAX_IMAGE_PIXELS`` (a decompression bomb), or a float image with
+            NaN or infinite pixels.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{where}: {path} is a folder; expected an image file")
     if not path.is_file():
         raise FileNotFoundError(f"{where}: no image file at {path.resolve()}")
     try:
-        with Image.open(path) as img:
-            img.load()
-            # Phone cameras store pictures sideways with an EXIF note to rotate them; apply it.
-            rgb = _to_rgb(ImageOps.exif_transpose(img))
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; both are refused here,
+            # since a warning on stderr is no answer to a user who gave a huge image.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                img.load()
+                bad = _non_finite(img)
+                # Phone cameras store pictures sideways with an EXIF note to rotate them.
+                rgb = None if bad else _to_rgb(ImageOps.exif_transpose(img))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        pixels = re.search(r"\((\d+) pixels\)", str(err))
+        size = f"an image of {pixels.group(1)} pixels" if pixels else "too large an image"
+        raise ValueError(
+            f"{where}: {path} is {size}; expected at most {Image.MAX_IMAGE_PIXELS} pixels "
+            f"(Pillow's limit against decompression bombs, Image.MAX_IMAGE_PIXELS)"
+        ) from err
+    except PermissionError as err:
+        raise ValueError(f"{where}: cannot read {path}: permission denied") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ValueError(
             f"{where}: {path} is not an image file Pillow can read (expected PNG, JPEG, GIF, BMP, ...): {err}"
         ) from err
+    if bad:
+        raise ValueError(
+            f"{where}: {path} holds {bad} NaN or infinite pixel(s); expected finite values"
+        )
     if size is not None:
         rgb = rgb.resize(tuple(int(s) for s in size))
     return np.asarray(rgb, dtype=np.float64)

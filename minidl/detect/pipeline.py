@@ -35,6 +35,8 @@ __all__ = ["BACKENDS", "DefectDetectionPipeline"]
 BACKENDS = ("classical", "cnn")
 CLASS_NAMES = ("scratch", "particle", "crack")
 _DETECTORS = {"classical": ClassicalDetector, "cnn": CNNDetector}
+CLASSICAL_MIN_SIDE = 16
+"""The least image side ClassicalDetector.predict takes (its background filter needs room)."""
 
 
 def _check_images(images: object, where: str) -> list[np.ndarray]:
@@ -68,6 +70,14 @@ class DefectDetectionPipeline:
     @property
     def params(self) -> dict:
         return self.detector.get_config()
+
+    @property
+    def min_image_side(self) -> int:
+        """The smallest height and width ``predict`` takes, in pixels, so that a caller (the
+        command line) can refuse a smaller image by its file name before any work is done."""
+        if self.backend == "cnn":
+            return self.detector.patch_size // 2 + 1
+        return CLASSICAL_MIN_SIDE
 
     def fit(self, images, annotations, epochs: int | None = None, verbose: int = 0, **kwargs):
         """Train (cnn) or tune (classical) on images and their annotations; returns what the

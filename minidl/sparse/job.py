@@ -34,6 +34,23 @@ def _grey(path: Path, where: str) -> np.ndarray:
     return load_grey(path, where=where) / 255.0
 
 
+def _check_fits(image: np.ndarray, path: Path, patch_size: int, where: str) -> None:
+    """Refuse, naming the file, an image too small for the noise estimate (which compares
+    horizontal neighbours) or for one patch, before the estimator or ``dct_denoise`` refuse it
+    in terms of arrays the user never saw."""
+    height, width = image.shape
+    if width < 2:
+        raise ValueError(
+            f"{where}: {path} is {width}x{height} pixels; expected an image at least 2 pixels "
+            f"wide to estimate its noise"
+        )
+    if patch_size > min(height, width):
+        raise ValueError(
+            f"{where}: --patch {patch_size} does not fit in {path} ({width}x{height} pixels); "
+            f"expected patch_size between 1 and the image's smaller side {min(height, width)}"
+        )
+
+
 def denoise_file(
     path: Path,
     out: Path,
@@ -56,8 +73,9 @@ def denoise_file(
         The report written to <name>_denoise.json.
 
     Raises:
-        FileNotFoundError, ValueError: an unreadable image, a reference of another size, or
-            settings ``dct_denoise`` refuses.
+        FileNotFoundError, ValueError: an unreadable image, a reference of another size, an
+            image whose noise cannot be estimated with ``sigma='auto'`` (a flat one: the
+            estimate is 0), or settings ``dct_denoise`` refuses. Nothing is written then.
     """
     where = "minidl denoise"
     noisy = _grey(Path(path), where)
@@ -69,7 +87,13 @@ def denoise_file(
                 f"{where}: the reference {reference} is {clean.shape[1]}x{clean.shape[0]}, "
                 f"the image {noisy.shape[1]}x{noisy.shape[0]}; expected one size"
             )
+    _check_fits(noisy, Path(path), patch_size, where)
     estimate = estimate_noise_sigma(noisy)
+    if sigma == "auto" and not estimate > 0:
+        raise ValueError(
+            f"{where}: the noise of {path} cannot be estimated: most neighbouring pixels are "
+            f"equal (a flat or noise-free image); give the noise level with --sigma"
+        )
     used = estimate if sigma == "auto" else float(sigma) / 255.0
     start = time.perf_counter()
     denoised = dct_denoise(noisy, used, patch_size=patch_size, aggregation=aggregation)
