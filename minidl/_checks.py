@@ -317,3 +317,28 @@ def check_binary_labels(
         raise ValueError(
             f"{where}: expected {name} with {want}, received values such as {found.tolist()}{hint}"
         )
+
+
+def as_gradient(
+    dout: object, shape: tuple, name: str, where: str, of: str = "the forward output"
+) -> np.ndarray:
+    """``as_float_array`` of an upstream gradient, which must have exactly ``shape`` (that of
+    ``of``): a gradient that merely broadcasts would give every parameter a wrong sum."""
+    dout = as_float_array(dout, name, where, allow_empty=True)
+    if dout.shape != tuple(shape):
+        raise ValueError(
+            f"{where}: expected {name} of shape {tuple(shape)} ({of}), received {dout.shape}"
+        )
+    return dout
+
+
+def check_cache(cache: object, n: int, where: str, made_by: str) -> tuple:
+    """The cache a forward function returned: a tuple of ``n`` items (``n`` None: one array)."""
+    ok = (
+        isinstance(cache, np.ndarray) if n is None else isinstance(cache, tuple) and len(cache) == n
+    )
+    if not ok:
+        raise TypeError(
+            f"{where}: expected the cache that {made_by} returned, received {_describe(cache)}"
+        )
+    return cache
