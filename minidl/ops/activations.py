@@ -161,6 +161,7 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def softmax_forward(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, tuple]:
     """Softmax; the cache is the output and the axis."""
+    x = as_float_array(x, "x", "softmax_forward")
     out = softmax(x, axis=axis)
     return out, (out, axis)
 
