@@ -21,9 +21,11 @@ from .errors import ArgumentTypeError
 __all__ = [
     "ArgumentTypeError",
     "as_float_array",
+    "as_gradient",
     "build_from_config",
     "check_binary_labels",
     "check_bool",
+    "check_cache",
     "check_int",
     "check_number",
     "check_path",
@@ -335,3 +337,28 @@ def check_path(value: object, name: str, where: str) -> Path:
         f"{where}: expected {name} as a file path (a str or pathlib.Path), received "
         f"{received(value)}"
     )
+
+
+def as_gradient(
+    dout: object, shape: tuple, name: str, where: str, of: str = "the forward output"
+) -> np.ndarray:
+    """``as_float_array`` of an upstream gradient, which must have exactly ``shape`` (that of
+    ``of``): a gradient that merely broadcasts would give every parameter a wrong sum."""
+    dout = as_float_array(dout, name, where, allow_empty=True)
+    if dout.shape != tuple(shape):
+        raise ValueError(
+            f"{where}: expected {name} of shape {tuple(shape)} ({of}), received {dout.shape}"
+        )
+    return dout
+
+
+def check_cache(cache: object, n: int, where: str, made_by: str) -> tuple:
+    """The cache a forward function returned: a tuple of ``n`` items (``n`` None: one array)."""
+    ok = (
+        isinstance(cache, np.ndarray) if n is None else isinstance(cache, tuple) and len(cache) == n
+    )
+    if not ok:
+        raise TypeError(
+            f"{where}: expected the cache that {made_by} returned, received {_describe(cache)}"
+        )
+    return cache

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import init, plot
-from .._checks import as_float_array, check_binary_labels, check_int, is_real
+from .._checks import as_float_array, check_binary_labels, check_int, is_real, values_unchecked
 from ..data.catvnoncat import load_catvnoncat
 from ..data.images import load_rgb
 from ..ops import activations as act
@@ -92,25 +92,41 @@ def _check_dims(dims, where: str) -> list[int]:
 
 
 # -- activations with the course's (A, cache=Z) convention ------------------------------------------
+def _dA_and_Z(dA: object, cache: object, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """dA and the cached Z as arrays of one shape: dA (1, 6) against Z (6, 1) would otherwise
+    broadcast to a (6, 6) dZ, the wrong size for every later step."""
+    Z = as_float_array(cache, "cache (Z)", where)
+    dA = as_float_array(dA, "dA", where)
+    if dA.shape != Z.shape:
+        raise ValueError(
+            f"{where}: expected dA with the shape of Z (the cache) {Z.shape}, received dA {dA.shape}"
+        )
+    return dA, Z
+
+
 def sigmoid(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(A, Z)``: the sigmoid of Z and Z itself as the cache."""
+    Z = as_float_array(Z, "Z", "sigmoid")
     return act.sigmoid(Z), Z
 
 
 def relu(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(A, Z)``: max(Z, 0) and Z itself as the cache."""
+    Z = as_float_array(Z, "Z", "relu")
     A, _ = act.relu_forward(Z)
     return A, Z
 
 
 def relu_backward(dA: np.ndarray, cache: np.ndarray) -> np.ndarray:
     """``dZ = dA * (Z > 0)``."""
-    return act.relu_backward(dA, cache)
+    dA, Z = _dA_and_Z(dA, cache, "relu_backward")
+    return act.relu_backward(dA, Z)
 
 
 def sigmoid_backward(dA: np.ndarray, cache: np.ndarray) -> np.ndarray:
     """``dZ = dA * s * (1 - s)`` with s = sigmoid(Z); the course caches Z, so s is recomputed."""
-    return act.sigmoid_backward(dA, act.sigmoid(cache))
+    dA, Z = _dA_and_Z(dA, cache, "sigmoid_backward")
+    return act.sigmoid_backward(dA, act.sigmoid(Z))
 
 
 _ACTIVATIONS = {"relu": (relu, relu_backward), "sigmoid": (sigmoid, sigmoid_backward)}
@@ -207,7 +223,7 @@ def linear_forward(A: np.ndarray, W: np.ndarray, b: np.ndarray):
         raise ValueError(f"{where}: A holds no examples (shape {A.shape}); expected m >= 1 columns")
     # Batch-first core on transposed views: (A^T W^T + b^T)^T = W A + b. Non-finite values are
     # reported below, by name, rather than as NumPy warnings on stderr.
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), values_unchecked():
         Z_rows, _ = dense_forward(A.T, W.T, b[:, 0])
     Z = Z_rows.T
     if not np.isfinite(Z).all():  # checking the small output finds NaN in the large input too
@@ -287,7 +303,8 @@ def linear_backward(dZ: np.ndarray, cache: tuple):
             f"received {dZ.shape}"
         )
     m = A_prev.shape[1]
-    dx, dW_rows, db_rows = dense_backward(dZ.T, (A_prev.T, W.T, True))
+    with values_unchecked():  # dZ was checked above; A_prev and W by the forward pass
+        dx, dW_rows, db_rows = dense_backward(dZ.T, (A_prev.T, W.T, True))
     return dx.T, 1.0 / m * dW_rows.T, 1.0 / m * db_rows[:, None]
 
 
@@ -363,12 +380,20 @@ def update_parameters(parameters: dict, grads: dict, learning_rate: float) -> di
     new = {}
     for l in range(1, L + 1):
         for k in (f"W{l}", f"b{l}"):
-            if grads[f"d{k}"].shape != parameters[k].shape:
+            with values_unchecked():  # NaN is refused below, with the likely cause
+                grads_k = as_float_array(grads[f"d{k}"], f"d{k}", "update_parameters")
+            if grads_k.shape != parameters[k].shape:
                 raise ValueError(
                     f"update_parameters: expected d{k} of shape {parameters[k].shape}, "
-                    f"received {grads[f'd{k}'].shape}"
+                    f"received {grads_k.shape}"
                 )
-            new[k] = parameters[k] - learning_rate * grads[f"d{k}"]
+            if not np.isfinite(grads_k).all():
+                raise ValueError(
+                    f"update_parameters: d{k} contains NaN or infinite values; the step would "
+                    f"destroy {k}. Expected finite gradients: a diverging cost usually means the "
+                    f"learning_rate ({learning_rate!r}) is too large"
+                )
+            new[k] = parameters[k] - learning_rate * grads_k
     return new
 
 

@@ -119,6 +119,7 @@ class BatchNormalization(Layer):
         gamma, beta = self.params.get("gamma"), self.params.get("beta")
         if training and self.trainable:
             y, cache = batchnorm_forward(x, gamma, beta, self.epsilon, self.axis)
+            self._check_statistics(cache.var)
             for key, batch_value in (("moving_mean", cache.mean), ("moving_variance", cache.var)):
                 moving = self.buffers[key]
                 moving *= self.momentum
@@ -135,6 +136,17 @@ class BatchNormalization(Layer):
             )
         self._cache = cache
         return self._read_only(y.astype(x.dtype, copy=False))
+
+    def _check_statistics(self, var: np.ndarray) -> None:
+        """The moving variance is kept in the weights' dtype: a batch variance beyond its range
+        would turn it infinite for good, so it is refused before anything is updated."""
+        limit = np.finfo(self.buffers["moving_variance"].dtype).max
+        if var.max() > limit:
+            raise ValueError(
+                f"{self._where()}: the batch variance ({var.max():.3g}) exceeds the range of the "
+                f"moving statistics' dtype {self.buffers['moving_variance'].dtype} "
+                f"({limit:.3g}); expected smaller inputs (rescale them) or dtype='float64'"
+            )
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         dy = self._check_dy(dy)

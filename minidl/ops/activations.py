@@ -26,6 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .._checks import as_float_array, as_gradient, check_cache, check_int, check_number
+
 __all__ = [
     "ACTIVATIONS",
     "get_activation",
@@ -59,28 +61,47 @@ def underflow_ok(func: Callable) -> Callable:
     return wrapper
 
 
+def _check_dout(dout: object, out: np.ndarray, name: str) -> np.ndarray:
+    """dout must have the shape of the forward's cached array (its input or output)."""
+    return as_gradient(dout, out.shape, "dout", f"{name}_backward")
+
+
+def _check_axis(axis: object, x: np.ndarray, where: str) -> int:
+    axis = check_int(axis, "axis", where, expected="an int")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"{where}: expected axis in [{-x.ndim}, {x.ndim - 1}] for x of shape {x.shape}, received {axis}"
+        )
+    return axis
+
+
 def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``y = max(x, 0)``; the cache is y, which is > 0 exactly where x > 0, where the gradient
     flows. ``out=x`` computes in place, for a caller that owns x (a layer's own pre-activation)."""
+    x = as_float_array(x, "x", "relu_forward")
     y = np.maximum(x, 0, out=out)
     return y, y
 
 
 def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     """Pass the gradient where x > 0 (that is, y > 0), block it elsewhere (including x == 0)."""
+    dout = _check_dout(dout, check_cache(cache, None, "relu_backward", "relu_forward"), "relu")
     return dout * (cache > 0)
 
 
 @underflow_ok
 def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.3) -> tuple[np.ndarray, tuple]:
     """``x`` for x > 0, ``negative_slope * x`` otherwise (Keras's default slope, 0.3)."""
+    x = as_float_array(x, "x", "leaky_relu_forward")
+    negative_slope = check_number(negative_slope, "negative_slope", "leaky_relu_forward")
     return np.where(x > 0, x, negative_slope * x), (x, negative_slope)
 
 
 @underflow_ok
 def leaky_relu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Gradient 1 where x > 0, ``negative_slope`` elsewhere (including x == 0)."""
-    x, negative_slope = cache
+    x, negative_slope = check_cache(cache, 2, "leaky_relu_backward", "leaky_relu_forward")
+    dout = _check_dout(dout, x, "leaky_relu")
     return np.where(x > 0, dout, negative_slope * dout)
 
 
@@ -91,12 +112,14 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     ``1 / (1 + exp(-x))`` overflows in exp for x < -709; rewriting with e = exp(-|x|) <= 1 gives
     ``1 / (1 + e)`` for x >= 0 and ``e / (1 + e)`` for x < 0, the same value, never overflowing.
     """
+    x = as_float_array(x, "x", "sigmoid")
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sigmoid; the cache is the output, from which the derivative follows."""
+    x = as_float_array(x, "x", "sigmoid_forward")
     out = sigmoid(x)
     return out, out
 
@@ -104,12 +127,14 @@ def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @underflow_ok
 def sigmoid_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     """``dout * s * (1 - s)`` with s the forward output."""
-    s = cache
+    s = check_cache(cache, None, "sigmoid_backward", "sigmoid_forward")
+    dout = _check_dout(dout, s, "sigmoid")
     return dout * s * (1 - s)
 
 
 def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hyperbolic tangent; the cache is the output."""
+    x = as_float_array(x, "x", "tanh_forward")
     out = np.tanh(x)
     return out, out
 
@@ -117,6 +142,7 @@ def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @underflow_ok
 def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     """``dout * (1 - out**2)``."""
+    dout = _check_dout(dout, check_cache(cache, None, "tanh_backward", "tanh_forward"), "tanh")
     return dout * (1 - cache**2)
 
 
@@ -127,12 +153,15 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     Subtracting max(x) changes nothing mathematically (the factor exp(-max) cancels) but keeps
     every exponent <= 0.
     """
+    x = as_float_array(x, "x", "softmax")
+    axis = _check_axis(axis, x, "softmax")
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def softmax_forward(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, tuple]:
     """Softmax; the cache is the output and the axis."""
+    x = as_float_array(x, "x", "softmax_forward")
     out = softmax(x, axis=axis)
     return out, (out, axis)
 
@@ -143,17 +172,20 @@ def softmax_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
     The Jacobian is diag(s) - s s^T; multiplying by dout without forming it costs O(C), not O(C^2).
     """
-    s, axis = cache
+    s, axis = check_cache(cache, 2, "softmax_backward", "softmax_forward")
+    dout = _check_dout(dout, s, "softmax")
     return s * (dout - (dout * s).sum(axis=axis, keepdims=True))
 
 
 def identity_forward(x: np.ndarray) -> tuple[np.ndarray, None]:
     """The identity, for layers with ``activation=None``."""
+    x = as_float_array(x, "x", "identity_forward")
     return x, None
 
 
 def identity_backward(dout: np.ndarray, cache: None) -> np.ndarray:
     """The identity's gradient is the upstream gradient."""
+    dout = as_float_array(dout, "dout", "identity_backward")
     return dout
 
 

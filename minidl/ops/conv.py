@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, as_gradient, check_cache
 from .conv_grid import grid_backward, grid_forward
 from .reduce import channel_sums
 
@@ -291,13 +291,10 @@ def conv2d_backward(
     dw[p, q, c, f] = sum_{n, i, j} xp[n, i*sh + p*dh, j*sw + q*dw, c] * dout[n, i, j, f]
     dx: each dout[n, i, j, f] sends w[p, q, c, f] * dout back to the input pixel it came from.
     """
-    state, has_bias, _ = cache
+    state, has_bias, _ = check_cache(cache, 3, "conv2d_backward", "conv2d_forward")
     g = state[0]
     expected = (g.x_shape[0], *g.out_hw, g.w_shape[3])
-    if dout.shape != expected:
-        raise ValueError(
-            f"conv2d_backward: expected dout of shape {expected} (the output's), received {dout.shape}"
-        )
+    dout = as_gradient(dout, expected, "dout", "conv2d_backward")
     dout = dout.astype(state[1].dtype, copy=False)
     dx, dw = grid_backward(dout, state, input_gradient)
     db = bias_gradient(dout) if has_bias else None

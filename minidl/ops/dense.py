@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import as_float_array, as_gradient, check_cache
+
 __all__ = ["dense_backward", "dense_forward"]
 
 
@@ -41,6 +43,7 @@ def dense_forward(
     Raises:
         ValueError: when the shapes do not line up.
     """
+    x, W = as_float_array(x, "x", "dense_forward"), as_float_array(W, "W", "dense_forward")
     if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[0]:
         raise ValueError(
             f"dense_forward: expected x (N, D_in) and W (D_in, D_out) with matching D_in, "
@@ -48,6 +51,7 @@ def dense_forward(
         )
     out = x @ W
     if b is not None:
+        b = as_float_array(b, "b", "dense_forward")
         if b.shape != (W.shape[1],):
             raise ValueError(
                 f"dense_forward: expected b of shape ({W.shape[1]},) to match W {W.shape}, "
@@ -69,12 +73,8 @@ def dense_backward(
     Returns:
         ``(dx, dW, db)`` with the shapes of x, W and b (db is None when there was no bias).
     """
-    x, W, has_bias = cache
-    if dout.shape != (x.shape[0], W.shape[1]):
-        raise ValueError(
-            f"dense_backward: expected dout of shape {(x.shape[0], W.shape[1])} (the forward "
-            f"output), received {dout.shape}"
-        )
+    x, W, has_bias = check_cache(cache, 3, "dense_backward", "dense_forward")
+    dout = as_gradient(dout, (x.shape[0], W.shape[1]), "dout", "dense_backward")
     dx = dout @ W.T
     dW = x.T @ dout
     db = dout.sum(axis=0) if has_bias else None

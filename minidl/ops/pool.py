@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, as_gradient, check_cache
 from .conv import _windows, normalize_padding, to_pair
 
 __all__ = [
@@ -100,8 +100,10 @@ def max_pool2d_forward(
 
 def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Route each dout to its window's maximum (see the module docstring for ties)."""
-    x_shape, pool, strides, pad, argmax = cache
-    _check_dout(dout, argmax.shape, "max_pool2d_backward")
+    x_shape, pool, strides, pad, argmax = check_cache(
+        cache, 5, "max_pool2d_backward", "max_pool2d_forward"
+    )
+    dout = _check_dout(dout, argmax.shape, "max_pool2d_backward")
     dxp = np.zeros(
         (x_shape[0], x_shape[1] + sum(pad[0]), x_shape[2] + sum(pad[1]), x_shape[3]), dout.dtype
     )
@@ -138,8 +140,10 @@ def avg_pool2d_forward(
 
 def avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Share each dout equally among the counted cells of its window."""
-    x_shape, pool, strides, pad, count = cache
-    _check_dout(dout, (x_shape[0], *count.shape[1:3], x_shape[3]), "avg_pool2d_backward")
+    x_shape, pool, strides, pad, count = check_cache(
+        cache, 5, "avg_pool2d_backward", "avg_pool2d_forward"
+    )
+    dout = _check_dout(dout, (x_shape[0], *count.shape[1:3], x_shape[3]), "avg_pool2d_backward")
     share = dout / count
     dxp = np.zeros(
         (x_shape[0], x_shape[1] + sum(pad[0]), x_shape[2] + sum(pad[1]), x_shape[3]), share.dtype
@@ -157,8 +161,8 @@ def global_avg_pool2d_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
 
 def global_avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Every pixel of a channel gets dout / (H * W)."""
-    (x_shape,) = cache
-    _check_dout(dout, (x_shape[0], x_shape[3]), "global_avg_pool2d_backward")
+    (x_shape,) = check_cache(cache, 1, "global_avg_pool2d_backward", "global_avg_pool2d_forward")
+    dout = _check_dout(dout, (x_shape[0], x_shape[3]), "global_avg_pool2d_backward")
     share = dout / (x_shape[1] * x_shape[2])
     return np.broadcast_to(share[:, None, None, :], x_shape).copy()
 
@@ -173,18 +177,17 @@ def global_max_pool2d_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
 
 def global_max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """All of dout goes to the (first) maximum of each channel."""
-    x_shape, argmax = cache
-    _check_dout(dout, (x_shape[0], x_shape[3]), "global_max_pool2d_backward")
+    x_shape, argmax = check_cache(
+        cache, 2, "global_max_pool2d_backward", "global_max_pool2d_forward"
+    )
+    dout = _check_dout(dout, (x_shape[0], x_shape[3]), "global_max_pool2d_backward")
     dx = np.zeros((x_shape[0], x_shape[1] * x_shape[2], x_shape[3]), dout.dtype)
     np.put_along_axis(dx, argmax[:, None, :], dout[:, None, :], axis=1)
     return dx.reshape(x_shape)
 
 
-def _check_dout(dout: np.ndarray, shape: tuple, where: str) -> None:
-    if dout.shape != tuple(shape):
-        raise ValueError(
-            f"{where}: expected dout of shape {tuple(shape)} (the output's), received {dout.shape}"
-        )
+def _check_dout(dout: np.ndarray, shape: tuple, where: str) -> np.ndarray:
+    return as_gradient(dout, shape, "dout", where, of="the output's")
 
 
 def _window_slice(dxp: np.ndarray, p: int, q: int, strides: tuple, out_shape: tuple) -> np.ndarray:

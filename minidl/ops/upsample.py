@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, as_gradient, check_cache
 from .conv import (
     DEFAULT_MAX_BUFFER_BYTES,
     _batch_chunk,
@@ -117,15 +117,14 @@ def conv2d_transpose_backward(
     dx is conv2d of dout (zero-filled back to the full size) with the same kernel; dw is conv2d's
     kernel gradient with the roles of input and output gradient exchanged.
     """
-    x, w, has_bias, stride, pad, dilation, full, chunk = cache
+    where = "conv2d_transpose_backward"
+    cached = check_cache(cache, 8, where, "conv2d_transpose_forward")
+    x, w, has_bias, stride, pad, dilation, full, chunk = cached
     N, H, W, _ = x.shape
     C = w.shape[2]
     (pt, pb), (pl, pr) = pad
     expected = (N, full[0] - pt - pb, full[1] - pl - pr, C)
-    if dout.shape != expected:
-        raise ValueError(
-            f"conv2d_transpose_backward: expected dout of shape {expected}, received {dout.shape}"
-        )
+    dout = as_gradient(dout, expected, "dout", where)
     dout = dout.astype(x.dtype, copy=False)
     dfull = np.zeros((N, *full, C), dtype=x.dtype)
     dfull[:, pt : pt + expected[1], pl : pl + expected[2]] = dout
@@ -145,9 +144,7 @@ def upsample_nearest_forward(x: np.ndarray, size: object = 2) -> tuple[np.ndarra
 
 def upsample_nearest_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Each input pixel was copied to an sh x sw block; its gradient is the block's sum."""
-    (N, H, W, C), (sh, sw) = cache
-    if dout.shape != (N, H * sh, W * sw, C):
-        raise ValueError(
-            f"upsample_nearest_backward: expected dout of shape {(N, H * sh, W * sw, C)}, received {dout.shape}"
-        )
+    where = "upsample_nearest_backward"
+    (N, H, W, C), (sh, sw) = check_cache(cache, 2, where, "upsample_nearest_forward")
+    dout = as_gradient(dout, (N, H * sh, W * sw, C), "dout", where)
     return dout.reshape(N, H, sh, W, sw, C).sum(axis=(2, 4))

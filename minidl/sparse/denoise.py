@@ -42,7 +42,7 @@ import numpy as np
 
 from .._checks import check_int, check_number
 from .dct import dct_matrix
-from .noise import check_image, estimate_noise_sigma
+from .noise import check_image, estimate_noise_sigma, power_of_two_scale
 from .patches import extract_patches, overlap_add, patch_positions
 
 __all__ = ["dct_denoise"]
@@ -121,7 +121,9 @@ def dct_denoise(
     cover = f"an int from 1 to patch_size ({p}), so that the patches cover every pixel"
     step = check_int(step, "step", where, 1, p, expected=cover)
     tau = _threshold(threshold, sigma, p, where)
-    x = z.astype(np.float64)
+    # Computed on z / scale (a power of two: exact), so that sums of values near 1e308 stay finite.
+    scale = power_of_two_scale(z)
+    x, tau = z.astype(np.float64) / scale, tau / scale
     patches = extract_patches(x, p, step)  # a view for regular grids
     H, W = x.shape
     ys, xs = patch_positions(H, p, step), patch_positions(W, p, step)
@@ -146,4 +148,11 @@ def dct_denoise(
             ys[r0 : r0 + band],
             xs,
         )
-    return total / norm
+    with np.errstate(over="ignore"):
+        estimate = total / norm * scale
+    if not np.isfinite(estimate).all():  # an overshoot past max|z| near float64's limit
+        raise ValueError(
+            f"{where}: the denoised image exceeds float64's range (about 1.8e308) for z of "
+            f"magnitude up to {float(np.max(np.abs(z))):.3g}; expected smaller values (rescale z)"
+        )
+    return estimate

@@ -48,6 +48,15 @@ def check_image(image: object, name: str, where: str) -> np.ndarray:
     return image
 
 
+def power_of_two_scale(x: np.ndarray) -> float:
+    """A power of two s with max|x| / s in [1, 2) (1 for an all-zero x). Dividing by s, and
+    multiplying back, is exact (the mantissas stay as they are), so an algorithm run on x / s
+    gives the same digits as on x, while its sums and squares of values near 1e308, which would
+    overflow to inf, stay near 1."""
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    return math.ldexp(1.0, math.frexp(peak)[1] - 1) if peak > 0 else 1.0
+
+
 def estimate_noise_sigma(z: np.ndarray, method: str = "mad") -> float:
     """The noise level of an image, from the image alone (module docstring).
 
@@ -73,11 +82,19 @@ def estimate_noise_sigma(z: np.ndarray, method: str = "mad") -> float:
         raise ValueError(f"{where}: expected an image at least 2 pixels wide, received {z.shape}")
     if method not in ("mad", "std"):
         raise ValueError(f"{where}: expected method 'mad' or 'std', received {method!r}")
-    d = np.diff(z.astype(np.float64), axis=1)
+    scale = power_of_two_scale(z)  # differences of values near 1e308 would overflow
+    d = np.diff(z.astype(np.float64) / scale, axis=1)
     if method == "std":
-        return float(d.std() / math.sqrt(2.0))
-    mad = np.median(np.abs(d - np.median(d)))
-    return float(mad / (MAD_TO_SIGMA * math.sqrt(2.0)))
+        sigma = float(d.std() / math.sqrt(2.0)) * scale
+    else:
+        mad = np.median(np.abs(d - np.median(d)))
+        sigma = float(mad / (MAD_TO_SIGMA * math.sqrt(2.0))) * scale
+    if not math.isfinite(sigma):
+        raise ValueError(
+            f"{where}: the noise level of z (values up to {float(np.max(np.abs(z))):.3g}) "
+            f"exceeds float64's range (about 1.8e308); expected smaller values (rescale z)"
+        )
+    return sigma
 
 
 def add_noise(

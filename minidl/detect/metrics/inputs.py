@@ -114,8 +114,9 @@ def check_box(value: object, name: str, where: str) -> np.ndarray:
     box = arr.astype(np.float64)
     if not np.isfinite(box).all():
         raise ValueError(f"{expected}, received {value!r}, which is not finite")
-    width, height = box[2] - box[0], box[3] - box[1]
-    if width <= 0 or height <= 0:
+    if box[2] <= box[0] or box[3] <= box[1]:  # compared, not subtracted: -1e308 to 1e308 is valid
+        with np.errstate(over="ignore"):
+            width, height = box[2] - box[0], box[3] - box[1]
         raise ValueError(
             f"{expected} (x2 and y2 exclusive), received {value!r}: width x2 - x1 = {width:g}, "
             f"height y2 - y1 = {height:g}"

@@ -25,14 +25,25 @@ __all__ = [
 
 
 def pairwise_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every pair of rows of valid (N, 4) and (M, 4) boxes, shape (N, M), unchecked."""
+    """IoU of every pair of rows of valid (N, 4) and (M, 4) boxes, shape (N, M), unchecked.
+
+    Each pair is measured in the frame of its union box (the smallest box holding both), with
+    that box's width and height as the units of x and y. IoU is a ratio of areas, unchanged by
+    that, and every length is then at most 1: areas of boxes near 1e200 would otherwise be
+    1e400, infinite, and their IoU inf / inf = NaN. Coordinates are halved first, so that no
+    difference of two finite coordinates overflows either.
+    """
+    a, b = 0.5 * a, 0.5 * b
+    unit_x = np.maximum(a[:, None, 2], b[None, :, 2]) - np.minimum(a[:, None, 0], b[None, :, 0])
+    unit_y = np.maximum(a[:, None, 3], b[None, :, 3]) - np.minimum(a[:, None, 1], b[None, :, 1])
     width = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
     height = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    inter = np.maximum(width, 0.0) * np.maximum(height, 0.0)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - inter  # >= max(area_a, area_b) > 0
-    return np.minimum(inter / union, 1.0)  # rounding may not push a nested box past 1
+    inter = np.maximum(width / unit_x, 0.0) * np.maximum(height / unit_y, 0.0)
+    area_a = (a[:, None, 2] - a[:, None, 0]) / unit_x * ((a[:, None, 3] - a[:, None, 1]) / unit_y)
+    area_b = (b[None, :, 2] - b[None, :, 0]) / unit_x * ((b[None, :, 3] - b[None, :, 1]) / unit_y)
+    union = area_a + area_b - inter  # >= max(area_a, area_b) > 0, unless both underflow to 0
+    iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return np.minimum(iou, 1.0)  # rounding may not push a nested box past 1
 
 
 def calculate_iou(box_a: Sequence[float], box_b: Sequence[float]) -> float:
