@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import losses
+from ._checks import ArgumentTypeError, received
 
 __all__ = [
     "SCALED_TOL",
@@ -227,10 +228,29 @@ def check_gradients(
     ``f`` takes no arguments and reads the arrays, which are perturbed in place one entry at a
     time and restored exactly, bit for bit, afterwards. This is the engine behind ``check_layer``
     and ``check_loss``; use it directly for anything else with named inputs.
+
+    Raises:
+        ArgumentTypeError: f is not callable, or arrays or analytic is not a dict.
+        ValueError: arrays is empty (there would be nothing to check).
     """
+    where = f"check_gradients ({title})"
+    if not callable(f):
+        raise ArgumentTypeError(
+            f"{where}: expected f as a callable taking no arguments, received {received(f)}"
+        )
+    for name, value in (("arrays", arrays), ("analytic", analytic)):
+        if not isinstance(value, dict):
+            raise ArgumentTypeError(
+                f"{where}: expected {name} as a dict of named arrays, received {received(value)}"
+            )
+    if not arrays:
+        raise ValueError(
+            f"{where}: expected arrays with at least one named array to check, received an "
+            "empty dict"
+        )
     checks = []
     for name, arr in arrays.items():
-        _require_float64(arr, name, f"check_gradients ({title})")
+        _require_float64(arr, name, where)
         numeric, noise = _centred_differences(f, arr, h)
         checks.append(GradientCheck.compare(name, analytic.get(name), numeric, noise))
     return GradCheckReport(title, checks)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, check_bool
 from .ops import losses as L
 
 __all__ = [
@@ -75,7 +75,7 @@ class _ProbsOrLogits(Loss):
 
     def __init__(self, from_logits: bool = False) -> None:
         super().__init__()
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits", type(self).__name__)
 
     def _forward(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight) -> float:
         forward, self._backward = self._logits if self.from_logits else self._probs

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 import minidl
 from minidl import Sequential, callbacks, layers, losses, metrics, optimizers
-from minidl.errors import DataFileError, ModelFileError, ModelFileNotFoundError
+from minidl.errors import ArgumentTypeError, DataFileError, ModelFileError, ModelFileNotFoundError
+from minidl.gradcheck import check_gradients
 from minidl.io import load_arrays, save_arrays
 from minidl.saving import load_model, load_weights, save_model, save_weights
 
@@ -524,6 +525,82 @@ def test_metrics_refuse_mismatched_shapes(name):
     cls, y_true, y_pred = METRICS[name]
     with pytest.raises((ValueError, TypeError)):
         cls().update_state(y_true, np.concatenate([y_pred, y_pred]))
+
+
+NOT_BOOLS = ["no", "False", 0, 1, None, [True]]
+NOT_BOOL_IDS = ["str-no", "str-False", "int-0", "int-1", "None", "list"]
+
+
+@pytest.mark.parametrize("bad", NOT_BOOLS, ids=NOT_BOOL_IDS)
+@pytest.mark.parametrize(
+    "cls", [losses.BinaryCrossentropy, losses.CategoricalCrossentropy, metrics.AUC]
+)
+def test_from_logits_must_be_true_or_false(cls, bad):
+    error = refused(lambda: cls(from_logits=bad), ArgumentTypeError, cls.__name__)
+    assert "from_logits" in str(error)
+
+
+@pytest.mark.parametrize("flag", [np.True_, np.False_])
+def test_from_logits_takes_numpy_bools(flag):
+    assert losses.BinaryCrossentropy(from_logits=flag).from_logits is bool(flag)
+
+
+@pytest.mark.parametrize("bad", NOT_BOOLS, ids=NOT_BOOL_IDS)
+def test_evaluate_and_batch_steps_refuse_a_return_dict_that_is_not_a_bool(bad):
+    net = model()
+    x, y = data()
+    refused(lambda: net.evaluate(x, y, verbose=0, return_dict=bad), ArgumentTypeError, "evaluate")
+    refused(lambda: net.train_on_batch(x, y, return_dict=bad), ArgumentTypeError, "train_on_batch")
+    refused(lambda: net.test_on_batch(x, y, return_dict=bad), ArgumentTypeError, "test_on_batch")
+
+
+@pytest.mark.parametrize("bad", NOT_BOOLS, ids=NOT_BOOL_IDS)
+def test_fit_refuses_a_shuffle_that_is_not_a_bool(bad):
+    net = model()
+    x, y = data()
+    w0 = [w.copy() for w in net.get_weights()]
+    error = refused(lambda: net.fit(x, y, verbose=0, shuffle=bad), ArgumentTypeError, "fit")
+    assert "shuffle" in str(error)
+    for got, want in zip(net.get_weights(), w0, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_fit_and_evaluate_take_numpy_bools():
+    net = model()
+    x, y = data()
+    net.fit(x, y, verbose=0, shuffle=np.False_)
+    assert isinstance(net.evaluate(x, y, verbose=0, return_dict=np.True_), dict)
+
+
+# -- gradcheck ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("f", "arrays", "analytic", "error"),
+    [
+        (None, {}, {}, ArgumentTypeError),
+        (3.0, {"x": np.ones(2)}, {"x": np.ones(2)}, ArgumentTypeError),
+        (lambda: 0.0, {}, {}, ValueError),
+        (lambda: 0.0, [np.ones(2)], {}, ArgumentTypeError),
+        (lambda: 0.0, {"x": np.ones(2)}, None, ArgumentTypeError),
+    ],
+    ids=["None-and-nothing", "not-callable", "no-arrays", "arrays-list", "analytic-None"],
+)
+def test_check_gradients_refuses_to_check_nothing(f, arrays, analytic, error):
+    refused(lambda: check_gradients(f, arrays, analytic), error, "check_gradients")
+
+
+# -- metrics: probabilities and finite values -----------------------------------------------------
+@pytest.mark.parametrize("bad", [-0.5, 1.5, 3.0], ids=["negative", "above-1", "logit"])
+@pytest.mark.parametrize("name", ["Precision", "Recall"])
+def test_threshold_metrics_refuse_scores_outside_0_1_and_keep_their_state(name, bad):
+    cls, y_true, y_pred = METRICS[name]
+    metric = cls()
+    metric.update_state(y_true, y_pred)
+    before = metric.result()
+    bad_pred = y_pred.copy()
+    bad_pred[0, 0] = bad
+    error = refused(lambda: metric.update_state(y_true, bad_pred), ValueError, name)
+    assert "probabilities" in str(error) and "sigmoid" in str(error)
+    assert metric.result() == before
 
 
 # -- callbacks --------------------------------------------------------------------------------------

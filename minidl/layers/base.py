@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, check_bool
 from ..init import get_initializer
 from ..ops.activations import get_activation, relu_forward
 from ..random import as_generator
@@ -110,6 +110,7 @@ class Layer:
         return cls(**config)
 
     def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training", f"{self._where()}.__call__")
         return self.forward(x, training=training)
 
     def count_params(self) -> int:
@@ -209,7 +210,7 @@ class KernelLayer(Layer):
         self._n_out = int(n_out)
         self.activation = activation
         self._act_forward, self._act_backward = get_activation(activation, where)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(use_bias, "use_bias", where)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self._init_kernel = get_initializer(kernel_initializer, where)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_bool
 from ..ops.dropout import dropout_backward, dropout_forward, dropout_mask
 from ..random import as_generator
 from .base import Layer
@@ -67,6 +68,7 @@ class Dropout(Layer):
         return tuple(d if s is None else s for s, d in zip(self.noise_shape, x_shape, strict=True))
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training", f"{self._where()}.forward")
         x = self._prepare_input(x, min_ndim=1)
         if not training or self.rate == 0.0:
             self._cache = 1.0  # the identity: dx = dy

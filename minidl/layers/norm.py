@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_int
+from .._checks import check_bool, check_int
 from ..init import get_initializer
 from ..ops.norm import batchnorm_backward, batchnorm_forward, batchnorm_inference_forward
 from .base import Layer
@@ -79,8 +79,8 @@ class BatchNormalization(Layer):
         self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.center = check_bool(center, "center", where)
+        self.scale = check_bool(scale, "scale", where)
         self.initializers = {
             "beta": beta_initializer,
             "gamma": gamma_initializer,
@@ -115,6 +115,7 @@ class BatchNormalization(Layer):
         super().build(input_shape)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        training = check_bool(training, "training", f"{self._where()}.forward")
         x = self._prepare_input(x)
         gamma, beta = self.params.get("gamma"), self.params.get("beta")
         if training and self.trainable:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_int
+from .._checks import check_bool, check_int
 from ..ops.activations import sigmoid
 from .base import Metric
 from .confusion import counts_above
@@ -83,7 +83,7 @@ class AUC(Metric):
             raise ValueError(f"{where}: expected curve 'ROC' or 'PR', received {curve!r}")
         self.num_thresholds = int(num_thresholds)
         self.curve = curve.upper()
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits", where)
         inner = np.arange(1, self.num_thresholds - 1) / (self.num_thresholds - 1)
         self.thresholds = np.concatenate([[-_EPSILON], inner, [1.0 + _EPSILON]])
         super().__init__(name)

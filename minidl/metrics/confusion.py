@@ -18,7 +18,7 @@ import numpy as np
 
 from .._checks import check_int, check_number
 from .base import Metric
-from .inputs import as_batch, binary_scores, class_labels
+from .inputs import as_batch, binary_scores, check_probabilities, class_labels
 
 __all__ = ["Precision", "Recall", "confusion_counts", "counts_above"]
 
@@ -62,7 +62,9 @@ class _AtThreshold(Metric):
         self.false_negatives = 0.0
 
     def update_state(self, y_true: object, y_pred: object, sample_weight: object = None) -> None:
-        y, p, w = binary_scores(y_true, y_pred, sample_weight, self._where())
+        where = self._where()
+        y, p, w = binary_scores(y_true, y_pred, sample_weight, where)
+        check_probabilities(p, where)
         tp, fp, _, fn = counts_above(y, p, w, np.array([self.threshold]))
         self.true_positives += float(tp[0])
         self.false_positives += float(fp[0])

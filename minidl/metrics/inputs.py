@@ -14,6 +14,7 @@ __all__ = [
     "as_batch",
     "binary_scores",
     "check_lengths",
+    "check_probabilities",
     "class_labels",
     "example_weights",
     "paired",
@@ -92,6 +93,18 @@ def binary_scores(
     w = example_weights(sample_weight, y_true.shape[0], where)
     per_example = y_true.size // y_true.shape[0]
     return y_true.ravel(), y_pred.ravel(), np.repeat(w, per_example)
+
+
+def check_probabilities(p: np.ndarray, where: str) -> None:
+    """Refuse scores outside [0, 1]: logits thresholded as probabilities give wrong counts.
+
+    NaN is left to the finite checks (a diverging model's NaN output is not a logit)."""
+    bad = (p < 0) | (p > 1)
+    if bad.any():
+        raise ValueError(
+            f"{where}: expected y_pred as probabilities in [0, 1], received values such as "
+            f"{np.unique(p[bad])[:5].tolist()} (for logits, apply a sigmoid first)"
+        )
 
 
 def class_labels(

@@ -27,7 +27,7 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from .._checks import ArgumentTypeError, check_int, is_real, received, values_unchecked
+from .._checks import ArgumentTypeError, check_bool, check_int, is_real, received, values_unchecked
 from ..callbacks import CallbackList
 from ..random import as_generator
 from .data_adapter import (
@@ -252,6 +252,7 @@ class Trainer:
         batch_size = check_batch_size(batch_size, where)
         check_int(epochs, "epochs", where, 0)
         check_int(initial_epoch, "initial_epoch", where, 0)
+        shuffle = check_bool(shuffle, "shuffle", where)
         if not is_real(validation_split):  # '0.2' would fail the comparison with a bare TypeError
             raise ArgumentTypeError(
                 f"{where}: expected validation_split as a number in [0, 1), received "
@@ -367,6 +368,7 @@ class Trainer:
         self._require_compiled("evaluate")
         verbose = check_verbose(verbose, where)
         batch_size = check_batch_size(batch_size, where)
+        return_dict = check_bool(return_dict, "return_dict", where)
         data = self._data(x, y, sample_weight, batch_size, False, steps, where)
         self._build_from(data, where)
         callback_list = CallbackList(
@@ -430,6 +432,7 @@ class Trainer:
         """One training step on one batch; returns the loss (and metrics) for that batch."""
         where = f"{self._where()}.train_on_batch"
         self._require_compiled("train_on_batch")
+        return_dict = check_bool(return_dict, "return_dict", where)
         x, y, sample_weight = self._arrays(x, y, sample_weight, where)
         if class_weight is not None:
             sample_weight = class_sample_weights(y, class_weight, sample_weight, where)
@@ -445,6 +448,7 @@ class Trainer:
         """The loss (and metrics) on one batch, in inference mode."""
         where = f"{self._where()}.test_on_batch"
         self._require_compiled("test_on_batch")
+        return_dict = check_bool(return_dict, "return_dict", where)
         x, y, sample_weight = self._arrays(x, y, sample_weight, where)
         self._reset_trackers()
         with values_unchecked():
