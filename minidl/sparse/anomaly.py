@@ -35,13 +35,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._checks import check_int, check_number
+from .._checks import as_float_array, check_binary_labels, check_int, check_number
 from ..random import as_generator
 from .bpdn import bpdn
 from .ksvd import ksvd
 from .patches import extract_patches, overlap_add, patch_positions
 
 __all__ = ["AnomalyDetector", "roc_auc", "roc_curve"]
+
+
+def _scores_and_labels(scores: object, labels: object, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Flat finite scores and bool labels of the same size, with both classes present."""
+    s = as_float_array(scores, "scores", where).ravel()
+    y = as_float_array(labels, "labels", where).ravel()
+    if s.shape != y.shape:
+        raise ValueError(f"{where}: expected scores and labels of one size, {s.size} != {y.size}")
+    check_binary_labels(y, "labels", where, hint=" (True or 1 for positives)")
+    y = y == 1
+    if y.all() or not y.any():
+        raise ValueError(f"{where}: expected both positives and negatives among the labels")
+    return s, y
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -53,16 +66,13 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
         labels: bool array of the same shape, True for positives; both classes present.
 
     Raises:
-        ValueError: shapes differ, or a class is missing.
+        TypeError: scores or labels are not numeric arrays.
+        ValueError: shapes differ, a score is NaN or infinite, a label is not 0/1 (False/True),
+            or a class is missing.
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(labels, dtype=bool).ravel()
-    if s.shape != y.shape:
-        raise ValueError(f"roc_auc: expected scores and labels of one size, {s.size} != {y.size}")
+    s, y = _scores_and_labels(scores, labels, "roc_auc")
     n1 = int(y.sum())
     n0 = y.size - n1
-    if n1 == 0 or n0 == 0:
-        raise ValueError("roc_auc: expected both positives and negatives among the labels")
     _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
     ends = np.cumsum(counts)
     average_rank = ends - (counts - 1) / 2.0  # ranks 1..n, ties share their mean rank
@@ -77,9 +87,7 @@ def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
     Raises:
         ValueError: as ``roc_auc``.
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(labels, dtype=bool).ravel()
-    roc_auc(s, y)  # the same checks
+    s, y = _scores_and_labels(scores, labels, "roc_curve")
     order = np.argsort(-s, kind="stable")
     s, y = s[order], y[order]
     last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # the last index of each distinct score

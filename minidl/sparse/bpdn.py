@@ -41,7 +41,13 @@ __all__ = ["bpdn", "soft_threshold"]
 
 
 def soft_threshold(v: np.ndarray, t: float) -> np.ndarray:
-    """sign(v) * max(|v| - t, 0): the proximal map of t * ||.||_1 (shrink towards 0 by t)."""
+    """sign(v) * max(|v| - t, 0): the proximal map of t * ||.||_1 (shrink towards 0 by t).
+
+    Raises:
+        ArgumentTypeError: t is not a number.
+        ValueError: t is negative, NaN or infinite (a negative t would push values away from 0).
+    """
+    t = check_number(t, "t", "soft_threshold", 0.0)
     return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
 
 

@@ -55,7 +55,15 @@ def patch_positions(length: int, patch_size: int, step: int) -> np.ndarray:
         array([0, 3, 6])
         >>> patch_positions(10, 4, 4)    # 0, 4 end at 7; 6 covers 6..9
         array([0, 4, 6])
+
+    Raises:
+        ArgumentTypeError: an argument is not an integer.
+        ValueError: step < 1, or patch_size outside [1, length].
     """
+    where = "patch_positions"
+    length = check_int(length, "length", where, 1)
+    patch_size = check_int(patch_size, "patch_size", where, 1, length)
+    step = check_int(step, "step", where, 1)
     last = length - patch_size
     positions = np.arange(0, last + 1, step)
     if positions[-1] != last:
