@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array, check_bool
+from ._checks import as_float_array, check_bool, check_number
 from .ops import losses as L
 
 __all__ = [
@@ -57,6 +57,7 @@ class Loss:
             raise RuntimeError(
                 f"{type(self).__name__}: backward called before the loss was computed"
             )
+        dout = check_number(dout, "dout", f"{type(self).__name__}.backward")
         return self._backward(self._cache, dout)
 
     def get_config(self) -> dict:

@@ -676,3 +676,10 @@ def test_the_package_raises_no_warning_for_any_of_this():
     # pytest turns warnings into errors: reaching here means none escaped above; a module
     # attribute keeps the public names in use.
     assert minidl.io.load_arrays is load_arrays
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, "1", None], ids=["nan", "inf", "str", "None"])
+def test_loss_backward_refuses_a_bad_dout(bad):
+    loss = losses.BinaryCrossentropy()
+    loss(np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]]))
+    refused(lambda: loss.backward(bad), (ValueError, TypeError), "BinaryCrossentropy.backward")

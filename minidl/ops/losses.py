@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_binary_labels, check_same_shape
-from .activations import sigmoid, softmax, underflow_ok
+from .._checks import as_float_array, check_binary_labels, check_number, check_same_shape
+from .activations import _check_axis, sigmoid, softmax, underflow_ok
 
 __all__ = [
     "EPSILON",
@@ -58,6 +58,17 @@ _LOGITS_HINT = " (for scores before a sigmoid or softmax, use the from_logits fo
 def _check_logits_2d(logits: np.ndarray, where: str) -> None:
     if logits.ndim != 2:
         raise ValueError(f"{where}: expected predictions of shape (N, C), received {logits.shape}")
+
+
+def _check_eps(eps: object, where: str) -> float:
+    """The clipping margin: a number in (0, 0.5), so that [eps, 1 - eps] is a non-empty range
+    inside (0, 1) and log never sees 0."""
+    return check_number(eps, "eps", where, 0.0, 0.5, open_low=True, open_high=True)
+
+
+def _check_dout(dout: object, where: str) -> float:
+    """The factor that scales a loss's gradient: one finite number."""
+    return check_number(dout, "dout", where, expected="a finite number (the loss's weight)")
 
 
 def _check_sample_weight(sample_weight, n: int, where: str) -> np.ndarray | None:
@@ -119,6 +130,7 @@ def binary_crossentropy_forward(
         ValueError: on mismatched shapes, or probabilities or labels outside [0, 1].
     """
     where = "binary_crossentropy"
+    eps = _check_eps(eps, where)
     check_same_shape(probs, y, ("predictions", "labels"), where)
     check_binary_labels(y, "labels", where, soft=True)
     check_binary_labels(probs, "predictions (probabilities)", where, soft=True, hint=_LOGITS_HINT)
@@ -139,6 +151,7 @@ def binary_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
 
     Clipping is a constant outside [eps, 1 - eps], so its derivative there is 0, as in Keras.
     """
+    dout = _check_dout(dout, "binary_crossentropy_backward")
     probs, y, p, eps, w = cache
     inside = (probs >= eps) & (probs <= 1 - eps)
     return _per_example(binary_crossentropy_grad(p, y) * inside * (dout / y.size), w)
@@ -165,6 +178,7 @@ def binary_crossentropy_with_logits_forward(
 @underflow_ok
 def binary_crossentropy_with_logits_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(sigmoid(z) - y) / n``: the sigmoid's derivative cancels the log's."""
+    dout = _check_dout(dout, "binary_crossentropy_with_logits_backward")
     z, y, w = cache
     return _per_example((sigmoid(z) - y) * (dout / y.size), w)
 
@@ -178,6 +192,7 @@ def categorical_crossentropy_forward(
     ``L = -mean_n sum_c y[n, c] log p[n, c]`` with p = clip(probs, eps, 1 - eps).
     """
     where = "categorical_crossentropy"
+    eps = _check_eps(eps, where)
     _check_logits_2d(probs, where)
     check_same_shape(probs, y, ("predictions", "labels"), where)
     check_binary_labels(y, "labels", where, soft=True)
@@ -194,6 +209,7 @@ def categorical_crossentropy_forward(
 @underflow_ok
 def categorical_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``-y / p / N``, zero where clipping was active."""
+    dout = _check_dout(dout, "categorical_crossentropy_backward")
     probs, y, p, eps, w = cache
     inside = (probs >= eps) & (probs <= 1 - eps)
     return _per_example(-(y / p) * inside * (dout / probs.shape[0]), w)
@@ -201,7 +217,14 @@ def categorical_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.nda
 
 @underflow_ok
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """``z - logsumexp(z)``, computed with the maximum shifted out."""
+    """``z - logsumexp(z)``, computed with the maximum shifted out.
+
+    Raises:
+        TypeError: z is not a real array.
+        ValueError: z holds NaN or infinite values (as ``softmax``), or axis is not one of its axes.
+    """
+    z = as_float_array(z, "z", "log_softmax")
+    axis = _check_axis(axis, z, "log_softmax")
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -230,6 +253,7 @@ def softmax_crossentropy_forward(
 @underflow_ok
 def softmax_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(softmax(z) * sum_c y - y) / N``, which is ``(softmax(z) - y) / N`` for one-hot y."""
+    dout = _check_dout(dout, "softmax_crossentropy_backward")
     z, y, w = cache
     s = softmax(z)
     return _per_example((s * y.sum(axis=1, keepdims=True) - y) * (dout / z.shape[0]), w)
@@ -279,6 +303,7 @@ def sparse_softmax_crossentropy_forward(
 @underflow_ok
 def sparse_softmax_crossentropy_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``(softmax(z) - onehot(labels)) / N``."""
+    dout = _check_dout(dout, "sparse_softmax_crossentropy_backward")
     z, idx, w = cache
     grad = softmax(z)
     grad[np.arange(z.shape[0]), idx] -= 1
@@ -298,5 +323,6 @@ def mse_forward(pred: np.ndarray, target: np.ndarray, sample_weight=None) -> tup
 @underflow_ok
 def mse_backward(cache: tuple, dout: float = 1.0) -> np.ndarray:
     """``2 (pred - target) / n``."""
+    dout = _check_dout(dout, "mse_backward")
     diff, w = cache
     return _per_example(diff * (2 * dout / diff.size), w)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from minidl import ops
+from minidl.ops import losses as loss_ops
 from minidl.ops import norm
 from minidl.ops.dropout import dropout_backward, dropout_forward, dropout_mask
 
@@ -37,6 +38,7 @@ FORWARDS = {
     "tanh_forward": lambda v: ops.tanh_forward(v),
     "softmax": lambda v: ops.softmax(v),
     "softmax_forward": lambda v: ops.softmax_forward(v),
+    "log_softmax": lambda v: ops.log_softmax(v),
     "dense_forward": lambda v: ops.dense_forward(v, np.ones((3, 2))),
     "dense_forward ": lambda v: ops.dense_forward(_x2(), v),
     "batchnorm_forward": lambda v: norm.batchnorm_forward(v, None, None),
@@ -213,3 +215,71 @@ def test_batchnorm_refuses_a_variance_beyond_float64():
     x = np.random.default_rng(0).normal(size=(8, 2)) * 1e200
     with pytest.raises(ValueError, match="batchnorm_forward: the batch variance"):
         norm.batchnorm_forward(x, None, None)
+
+
+_P, _Y = np.array([[0.2], [0.9]]), np.array([[0.0], [1.0]])
+
+
+@pytest.mark.parametrize(
+    ("eps", "error"),
+    [
+        (0.0, ValueError),
+        (-1e-7, ValueError),
+        (0.5, ValueError),
+        (2.0, ValueError),
+        (np.nan, ValueError),
+        ("1e-7", TypeError),
+        (None, TypeError),
+    ],
+    ids=["zero", "negative", "half", "two", "nan", "string", "None"],
+)
+@pytest.mark.parametrize(
+    ("name", "y"),
+    [("binary_crossentropy_forward", _Y), ("categorical_crossentropy_forward", np.eye(2))],
+)
+def test_probability_losses_refuse_a_bad_eps(name, y, eps, error):
+    probs = _P if y is _Y else np.array([[0.3, 0.7], [0.6, 0.4]])
+    with pytest.raises(error, match=name.removesuffix("_forward")):
+        getattr(loss_ops, name)(probs, y, eps=eps)
+
+
+def test_log_softmax_refuses_axis_out_of_range():
+    with pytest.raises(ValueError, match="log_softmax: expected axis"):
+        ops.log_softmax(np.ones((2, 3)), axis=2)
+
+
+def _loss_caches():
+    z, y = np.array([[0.5, -1.0], [2.0, 0.1]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+    return {
+        "binary_crossentropy_backward": loss_ops.binary_crossentropy_forward(_P, _Y)[1],
+        "binary_crossentropy_with_logits_backward": (
+            loss_ops.binary_crossentropy_with_logits_forward(_P, _Y)[1]
+        ),
+        "categorical_crossentropy_backward": loss_ops.categorical_crossentropy_forward(
+            loss_ops.softmax(z), y
+        )[1],
+        "softmax_crossentropy_backward": loss_ops.softmax_crossentropy_forward(z, y)[1],
+        "sparse_softmax_crossentropy_backward": (
+            loss_ops.sparse_softmax_crossentropy_forward(z, np.array([1, 0]))[1]
+        ),
+        "mse_backward": loss_ops.mse_forward(_P, _Y)[1],
+    }
+
+
+@pytest.mark.parametrize(
+    ("dout", "error"),
+    [
+        (np.nan, ValueError),
+        (np.inf, ValueError),
+        ("1.0", TypeError),
+        (None, TypeError),
+        (True, TypeError),
+    ],
+    ids=["nan", "inf", "string", "None", "bool"],
+)
+@pytest.mark.parametrize("name", list(_loss_caches()))
+def test_loss_backward_refuses_a_bad_dout(name, dout, error):
+    cache = _loss_caches()[name]
+    with pytest.raises(error, match=name):
+        getattr(loss_ops, name)(cache, dout)
+    assert np.isfinite(getattr(loss_ops, name)(cache, np.float32(2.0))).all()
