@@ -683,3 +683,28 @@ def test_loss_backward_refuses_a_bad_dout(bad):
     loss = losses.BinaryCrossentropy()
     loss(np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]]))
     refused(lambda: loss.backward(bad), (ValueError, TypeError), "BinaryCrossentropy.backward")
+
+
+def test_reduce_lr_on_plateau_to_a_rate_of_0_fails_before_training():
+    net = model()
+    x, y = data()
+    w0 = [w.copy() for w in net.get_weights()]
+    reduce = callbacks.ReduceLROnPlateau(monitor="loss", factor=0.0, patience=0)
+    error = refused(
+        lambda: net.fit(x, y, epochs=3, verbose=0, callbacks=[reduce]),
+        ValueError,
+        "ReduceLROnPlateau",
+    )
+    assert "factor" in str(error) and "min_lr" in str(error)
+    for got, want in zip(net.get_weights(), w0, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_reduce_lr_on_plateau_with_factor_0_drops_to_min_lr():
+    net = model()
+    x, y = data()
+    reduce = callbacks.ReduceLROnPlateau(
+        monitor="loss", factor=0.0, patience=0, min_lr=1e-3, min_delta=1e9
+    )
+    net.fit(x, y, epochs=2, verbose=0, callbacks=[reduce])
+    assert float(net.optimizer.learning_rate) == pytest.approx(1e-3)

@@ -27,7 +27,8 @@ class ReduceLROnPlateau(MonitorCallback):
 
     Args:
         monitor: the logged quantity to watch (default 'val_loss').
-        factor: new_lr = lr * factor, with 0 <= factor < 1 (default 0.1).
+        factor: new_lr = lr * factor, with 0 <= factor < 1 (default 0.1); 0 drops the rate
+            straight to min_lr, and so needs min_lr > 0 (an optimizer refuses a rate of 0).
         patience: epochs without improvement before reducing (default 10).
         verbose: 0 silent (default); > 0 prints each reduction.
         mode: 'min', 'max' or 'auto' (default), as for EarlyStopping.
@@ -36,7 +37,8 @@ class ReduceLROnPlateau(MonitorCallback):
         min_lr: lower bound on the learning rate, >= 0 (default 0.0).
 
     Raises:
-        ValueError, TypeError: an argument out of range (factor >= 1, ...) or of the wrong type.
+        ValueError, TypeError: an argument out of range (factor >= 1, ...) or of the wrong type;
+            at the start of ``fit``, factor 0 with min_lr 0.
 
     Example:
         >>> reduce = ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, min_lr=1e-5)
@@ -71,6 +73,13 @@ class ReduceLROnPlateau(MonitorCallback):
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
+        """Reset the state; with a model, refuse now a reduction that would set the rate to 0,
+        which the optimizer would refuse only after some epochs had trained."""
+        if self.model is not None and self.factor == 0.0 and self.min_lr == 0.0:
+            raise ValueError(
+                "ReduceLROnPlateau: expected factor > 0 or min_lr > 0 (a reduction would set the "
+                "learning rate to 0, which optimizers refuse), received factor=0.0 and min_lr=0.0"
+            )
         super().on_train_begin(logs)
         self.best = self._worst()
         self.wait = 0
