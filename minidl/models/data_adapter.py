@@ -30,9 +30,11 @@ __all__ = [
     "check_batch",
     "check_batch_size",
     "check_labels",
+    "check_validation_split",
     "check_verbose",
     "class_sample_weights",
     "labels_for_loss",
+    "prediction_batches",
     "split_validation",
     "unpack_validation_data",
 ]
@@ -109,6 +111,28 @@ def check_verbose(verbose, where: str) -> int:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"{where}: expected verbose 0, 1, 2 or 'auto', received {verbose!r}")
     return 2 if verbose and os.environ.get("MINIDL_GRADER", "") == "1" else verbose
+
+
+def prediction_batches(source: Iterable, steps: int | None, where: str) -> tuple:
+    """``predict``'s batches from an iterable of arrays (or of tuples whose first item is x),
+    each checked as it arrives, and how many there are when that is known."""
+    batches = (
+        check_batch(b[0] if isinstance(b, tuple) else b, None, None, i, where)[0]
+        for i, b in enumerate(source)
+    )
+    known = len(source) if hasattr(source, "__len__") else None
+    return batches, steps if steps is not None else known
+
+
+def check_validation_split(value: object, where: str) -> float:
+    """``fit``'s validation_split: a fraction in [0, 1) (a string such as '0.2' is refused)."""
+    if not is_real(value):
+        raise ArgumentTypeError(
+            f"{where}: expected validation_split as a number in [0, 1), received {received(value)}"
+        )
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{where}: expected validation_split in [0, 1), received {value!r}")
+    return float(value)
 
 
 def check_batch_size(value, where: str) -> int:

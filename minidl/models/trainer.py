@@ -27,19 +27,20 @@ import numpy as np
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from .._checks import ArgumentTypeError, check_bool, check_int, is_real, received, values_unchecked
+from .._checks import check_bool, check_int, values_unchecked
 from ..callbacks import CallbackList
 from ..random import as_generator
 from .data_adapter import (
     ArrayBatches,
     IteratedBatches,
     check_arrays,
-    check_batch,
     check_batch_size,
     check_labels,
+    check_validation_split,
     check_verbose,
     class_sample_weights,
     labels_for_loss,
+    prediction_batches,
     split_validation,
     unpack_validation_data,
 )
@@ -253,16 +254,7 @@ class Trainer:
         check_int(epochs, "epochs", where, 0)
         check_int(initial_epoch, "initial_epoch", where, 0)
         shuffle = check_bool(shuffle, "shuffle", where)
-        if not is_real(validation_split):  # '0.2' would fail the comparison with a bare TypeError
-            raise ArgumentTypeError(
-                f"{where}: expected validation_split as a number in [0, 1), received "
-                f"{received(validation_split)}"
-            )
-        if not 0.0 <= validation_split < 1.0:
-            raise ValueError(
-                f"{where}: expected validation_split in [0, 1), received {validation_split!r}"
-            )
-
+        check_validation_split(validation_split, where)
         if validation_split and validation_data is None:
             if not isinstance(x, np.ndarray):
                 raise ValueError(
@@ -400,11 +392,7 @@ class Trainer:
             batches = (x[i : i + batch_size] for i in range(0, len(x), batch_size))
             n_steps = math.ceil(len(x) / batch_size)
         elif isinstance(x, Iterable):
-            batches = (
-                check_batch(b[0] if isinstance(b, tuple) else b, None, None, i, where)[0]
-                for i, b in enumerate(x)
-            )
-            n_steps = steps if steps is not None else (len(x) if hasattr(x, "__len__") else None)
+            batches, n_steps = prediction_batches(x, steps, where)
         else:
             raise TypeError(
                 f"{where}: expected x as a NumPy array or an iterable of batches, received {type(x).__name__}"
