@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, check_int
+from .._checks import as_float_array, check_int, check_number, received
 
 __all__ = [
     "conv_backward",
@@ -45,6 +45,19 @@ def _check_batch(A: object, name: str, where: str) -> np.ndarray:
     return as_float_array(A, name, where, ndim=4)
 
 
+def _check_cache(cache: object, names: tuple[str, ...], made_by: str, where: str) -> tuple:
+    if not isinstance(cache, tuple) or len(cache) != len(names):
+        if isinstance(cache, tuple):
+            shown = f"a tuple of {len(cache)}"
+        else:
+            shown = "None" if cache is None else type(cache).__name__
+        raise TypeError(
+            f"{where}: expected the cache ({', '.join(names)}) that {made_by} returned, "
+            f"received {shown}"
+        )
+    return cache
+
+
 def zero_pad(X: np.ndarray, pad: int) -> np.ndarray:
     """Pad the height and width of every image with ``pad`` zeros on each side.
 
@@ -60,11 +73,21 @@ def conv_single_step(a_slice_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> 
 
     a_slice_prev and W: (f, f, n_C_prev); b: (1, 1, 1).
     """
-    if np.shape(a_slice_prev) != np.shape(W):
+    where = "conv_single_step"
+    # conv_forward passes slices of arrays it has checked; anything else is checked here
+    if not isinstance(a_slice_prev, np.ndarray):
+        a_slice_prev = as_float_array(a_slice_prev, "a_slice_prev", where)
+    if not isinstance(W, np.ndarray):
+        W = as_float_array(W, "W", where)
+    if not isinstance(b, np.ndarray):
+        b = as_float_array(b, "b", where)
+    if a_slice_prev.shape != W.shape:
         raise ValueError(
             f"conv_single_step: expected a_slice_prev and W of the same shape, received "
-            f"{np.shape(a_slice_prev)} and {np.shape(W)}"
+            f"{a_slice_prev.shape} and {W.shape}"
         )
+    if b.size != 1:
+        raise ValueError(f"{where}: expected b of shape (1, 1, 1), received {b.shape}")
     s = np.multiply(a_slice_prev, W)
     return np.float64(np.sum(s) + np.asarray(b, dtype=np.float64).item())
 
@@ -122,7 +145,11 @@ def conv_backward(dZ: np.ndarray, cache: tuple):
     db[:, :, :, c]      += dZ[i, h, w, c]
     """
     where = "conv_backward"
-    A_prev, W, b, hparameters = cache
+    A_prev, W, b, hparameters = _check_cache(
+        cache, ("A_prev", "W", "b", "hparameters"), "conv_forward", where
+    )
+    A_prev = _check_batch(A_prev, "A_prev (in the cache)", where)
+    W = as_float_array(W, "W (in the cache)", where)
     m, n_H, n_W, n_C, f, stride, pad = _conv_sizes(A_prev, W, b, hparameters, where)
     dZ = _check_batch(dZ, "dZ", where)
     if dZ.shape != (m, n_H, n_W, n_C):
@@ -185,12 +212,35 @@ def pool_forward(A_prev: np.ndarray, hparameters: dict, mode: str = "max"):
 
 
 def create_mask_from_window(x: np.ndarray) -> np.ndarray:
-    """True where x equals its maximum (every maximum, when there are ties, as in the course)."""
+    """True where x equals its maximum (every maximum, when there are ties, as in the course).
+
+    x: a non-empty (f, f) window of finite numbers.
+    """
+    x = as_float_array(x, "x", "create_mask_from_window", ndim=2)
+    return _mask(x)
+
+
+def _mask(x: np.ndarray) -> np.ndarray:
+    # pool_backward's windows are slices of a checked A_prev, so it calls this directly
     return x == np.max(x)
 
 
 def distribute_value(dz: float, shape: tuple) -> np.ndarray:
     """Spread dz evenly over a (n_H, n_W) window: each cell gets dz / (n_H * n_W)."""
+    where = "distribute_value"
+    dz = check_number(dz, "dz", where)
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise TypeError(
+            f"{where}: expected shape as a pair (n_H, n_W) of positive integers, received "
+            f"{received(shape)}"
+        )
+    n_H = check_int(shape[0], "n_H (shape[0])", where, 1)
+    n_W = check_int(shape[1], "n_W (shape[1])", where, 1)
+    return _distribute(dz, (n_H, n_W))
+
+
+def _distribute(dz: float, shape: tuple) -> np.ndarray:
+    # pool_backward's dz and shape are checked already, so it calls this directly
     n_H, n_W = shape
     average = dz / (n_H * n_W)
     return np.ones(shape) * average
@@ -200,7 +250,8 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
     """Gradient of ``pool_forward`` by loops: max sends dA to the window's maximum (the mask),
     average shares it evenly (distribute_value)."""
     where = "pool_backward"
-    A_prev, hparameters = cache
+    A_prev, hparameters = _check_cache(cache, ("A_prev", "hparameters"), "pool_forward", where)
+    A_prev = _check_batch(A_prev, "A_prev (in the cache)", where)
     m, n_H, n_W, n_C, f, stride = _pool_sizes(A_prev, hparameters, mode, where)
     dA = _check_batch(dA, "dA", where)
     if dA.shape != (m, n_H, n_W, n_C):
@@ -217,12 +268,12 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
                 for c in range(n_C):
                     if mode == "max":
                         a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
-                        mask = create_mask_from_window(a_prev_slice)
+                        mask = _mask(a_prev_slice)
                         dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += (
                             mask * dA[i, h, w, c]
                         )
                     else:
-                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += (
-                            distribute_value(dA[i, h, w, c], (f, f))
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += _distribute(
+                            dA[i, h, w, c], (f, f)
                         )
     return dA_prev
