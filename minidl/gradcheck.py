@@ -31,7 +31,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import losses
-from ._checks import ArgumentTypeError, received
+from ._checks import (
+    ArgumentTypeError,
+    as_float_array,
+    check_number,
+    is_real,
+    received,
+    values_unchecked,
+)
+from .layers.base import Layer
 
 __all__ = [
     "SCALED_TOL",
@@ -65,20 +73,51 @@ def _require_float64(x: np.ndarray, name: str, where: str) -> None:
         )
 
 
+def _check_h(h: object, where: str) -> float:
+    return check_number(h, "h", where, 0, open_low=True, expected="a step h > 0 (such as 1e-6)")
+
+
+def _check_callable(f: object, what: str, where: str) -> None:
+    if not callable(f):
+        raise ArgumentTypeError(f"{where}: expected f as a callable {what}, received {received(f)}")
+
+
+def _scalar(value: object, where: str) -> float:
+    """What f returned, as a float: a real number, or an array holding exactly one."""
+    if is_real(value):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
+        return float(value.item())
+    shown = (
+        f"an array of shape {value.shape} and dtype {value.dtype}"
+        if isinstance(value, np.ndarray)
+        else received(value)
+    )
+    raise ArgumentTypeError(f"{where}: expected f to return a scalar (a float), received {shown}")
+
+
 def numerical_gradient(
     f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6
 ) -> np.ndarray:
     """Centred-difference gradient of a scalar function ``f`` at ``x``.
 
     ``x`` itself is not modified: the perturbations are made on a copy.
+
+    Raises:
+        ArgumentTypeError: f is not callable, or returns something other than one number.
+        TypeError: x is not a float64 array.
+        ValueError: h is not a number > 0.
     """
-    _require_float64(x, "x", "numerical_gradient")
+    where = "numerical_gradient"
+    _check_callable(f, "taking x and returning a float", where)
+    _require_float64(x, "x", where)
+    h = _check_h(h, where)
     x = x.copy()
-    return _centred_differences(lambda: f(x), x, h)[0]
+    return _centred_differences(lambda: f(x), x, h, where)[0]
 
 
 def _centred_differences(
-    f: Callable[[], float], arr: np.ndarray, h: float
+    f: Callable[[], float], arr: np.ndarray, h: float, where: str
 ) -> tuple[np.ndarray, float]:
     """Perturb ``arr`` in place one entry at a time, restoring each entry bit for bit.
 
@@ -89,9 +128,9 @@ def _centred_differences(
     for i in np.ndindex(arr.shape):
         orig = arr[i]
         arr[i] = orig + h
-        f_plus = float(f())
+        f_plus = _scalar(f(), where)
         arr[i] = orig - h
-        f_minus = float(f())
+        f_minus = _scalar(f(), where)
         arr[i] = orig
         grad[i] = (f_plus - f_minus) / (2 * h)
         f_max = max(f_max, abs(f_plus), abs(f_minus))
@@ -102,13 +141,39 @@ def numerical_gradient_array(
     f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6
 ) -> np.ndarray:
     """Centred-difference gradient of ``sum(f(x) * dout)``: the vector-Jacobian product that an
-    array function's backward pass returns for upstream gradient ``dout``."""
-    return numerical_gradient(lambda z: np.sum(f(z) * dout), x, h)
+    array function's backward pass returns for upstream gradient ``dout``.
+
+    Raises:
+        ValueError: f(x) and dout differ in shape (they would broadcast to a wrong sum).
+    """
+    where = "numerical_gradient_array"
+    _check_callable(f, "taking x and returning an array", where)
+    _require_float64(x, "x", where)
+    h = _check_h(h, where)
+    dout = as_float_array(dout, "dout", where, allow_empty=True)
+
+    def projected(z: np.ndarray) -> float:
+        y = f(z)
+        if np.shape(y) != dout.shape:
+            raise ValueError(
+                f"{where}: expected f(x) and dout of the same shape, received f(x) of shape "
+                f"{np.shape(y)} and dout of shape {dout.shape}"
+            )
+        return np.sum(y * dout)
+
+    return numerical_gradient(projected, x, h)
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """CS231n's relative error, ``max |a - b| / max(1e-8, |a| + |b|)`` (reported, not gated)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    with values_unchecked():  # NaN gives a NaN error, as it should
+        a = as_float_array(a, "a", "rel_error", allow_empty=True)
+        b = as_float_array(b, "b", "rel_error", allow_empty=True)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"rel_error: expected a and b of the same shape, received {a.shape} and {b.shape}"
+        )
+    a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
@@ -231,7 +296,7 @@ def check_gradients(
 
     Raises:
         ArgumentTypeError: f is not callable, or arrays or analytic is not a dict.
-        ValueError: arrays is empty (there would be nothing to check).
+        ValueError: arrays is empty (there would be nothing to check), or h is not a number > 0.
     """
     where = f"check_gradients ({title})"
     if not callable(f):
@@ -248,10 +313,11 @@ def check_gradients(
             f"{where}: expected arrays with at least one named array to check, received an "
             "empty dict"
         )
+    h = _check_h(h, where)
     checks = []
     for name, arr in arrays.items():
         _require_float64(arr, name, where)
-        numeric, noise = _centred_differences(f, arr, h)
+        numeric, noise = _centred_differences(f, arr, h, where)
         checks.append(GradientCheck.compare(name, analytic.get(name), numeric, noise))
     return GradCheckReport(title, checks)
 
@@ -278,10 +344,19 @@ def check_layer(
         A ``GradCheckReport`` with one row for 'x' and one per parameter.
 
     Raises:
+        ArgumentTypeError: layer is not a Layer.
         TypeError: x or a parameter is not float64.
+        ValueError: h is not a number > 0.
     """
+    if not isinstance(layer, Layer) and not all(
+        hasattr(layer, a) for a in ("forward", "backward", "params", "grads")
+    ):
+        raise ArgumentTypeError(
+            f"check_layer: expected layer as a Layer (such as Dense(3)), received {received(layer)}"
+        )
     where = f"check_layer ({getattr(layer, 'name', type(layer).__name__)})"
     _require_float64(x, "x", where)
+    h = _check_h(h, where)
     x = x.copy()
     y = layer.forward(x, training=training)
     for key, p in layer.params.items():
@@ -305,9 +380,15 @@ def check_loss(loss, y_true: np.ndarray, y_pred: np.ndarray, h: float = 1e-6) ->
 
     ``loss`` is a ``minidl.losses.Loss`` (or a name such as 'binary_crossentropy').
     """
+    if not isinstance(loss, (losses.Loss, str)):
+        raise ArgumentTypeError(
+            "check_loss: expected loss as a minidl.losses.Loss or a loss name such as "
+            f"'binary_crossentropy', received {received(loss)}"
+        )
     loss = losses.get(loss)
     where = f"check_loss ({type(loss).__name__})"
     _require_float64(y_pred, "y_pred", where)
+    h = _check_h(h, where)
     y_pred = y_pred.copy()
     loss(y_true, y_pred)
     analytic = {"y_pred": loss.backward()}
