@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_float_array, as_gradient, check_cache
+from .._checks import as_float_array, as_gradient, check_cache, check_int
 from .conv_grid import grid_backward, grid_forward
 from .reduce import channel_sums
 
@@ -122,10 +122,40 @@ def conv_output_shape(
 ) -> tuple:
     """Output shape (N, H_out, W_out, F) of ``conv2d_forward`` (formula in the module docstring).
 
+    Args:
+        input_shape: (N, H, W, C), four positive ints.
+        kernel_shape: (kh, kw, C, F), four positive ints, with the input's C.
+
     Raises:
-        ValueError: when the kernel does not fit in the padded input (an empty output).
+        TypeError: a shape is not a tuple of four ints.
+        ValueError: a shape entry below 1, a channel mismatch, or a kernel that does not fit in
+            the padded input (an empty output).
     """
-    return _output_shape(input_shape, kernel_shape, stride, padding, dilation, "conv_output_shape")
+    where = "conv_output_shape"
+    input_shape = _check_shape(input_shape, "input_shape", "(N, H, W, C)", where)
+    kernel_shape = _check_shape(kernel_shape, "kernel_shape", "(kh, kw, C, F)", where)
+    if kernel_shape[2] != input_shape[3]:
+        raise ValueError(
+            f"{where}: expected kernel_shape with {input_shape[3]} input channels "
+            f"(kh, kw, {input_shape[3]}, F) to match input_shape {input_shape}, received "
+            f"{kernel_shape}"
+        )
+    return _output_shape(input_shape, kernel_shape, stride, padding, dilation, where)
+
+
+def _check_shape(shape: object, name: str, layout: str, where: str) -> tuple:
+    if not isinstance(shape, (tuple, list)) or len(shape) != 4:
+        raise TypeError(
+            f"{where}: expected {name} as a tuple {layout} of four positive ints, received "
+            f"{shape!r}"
+        )
+    return tuple(check_int(v, f"{name}[{i}]", where, 1) for i, v in enumerate(shape))
+
+
+def _buffer_budget(max_buffer_bytes: object, where: str) -> int:
+    """The im2col memory budget: a positive int, or None for ``DEFAULT_MAX_BUFFER_BYTES``."""
+    budget = check_int(max_buffer_bytes, "max_buffer_bytes", where, 1, allow_none=True)
+    return DEFAULT_MAX_BUFFER_BYTES if budget is None else budget
 
 
 def _output_shape(input_shape, kernel_shape, stride, padding, dilation, where: str) -> tuple:
@@ -271,7 +301,7 @@ def conv2d_forward(
     dilation = to_pair(dilation, "dilation", where, 1)
     pad = normalize_padding(padding, (kh, kw), stride, dilation, x.shape[1:3], where)
     _, H_out, W_out, _ = _output_shape(x.shape, w.shape, stride, pad, dilation, where)
-    budget = DEFAULT_MAX_BUFFER_BYTES if max_buffer_bytes is None else int(max_buffer_bytes)
+    budget = _buffer_budget(max_buffer_bytes, where)
 
     dtype = np.result_type(x.dtype, w.dtype)
     x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)

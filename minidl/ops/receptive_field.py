@@ -16,9 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .conv import normalize_padding, to_pair
+from .._checks import check_int, received
+from .conv import normalize_padding
 
 __all__ = ["print_receptive_fields", "receptive_field"]
+
+
+_ENTRIES = ("kernel", "stride", "dilation")
+
+
+def _entry(value: object, name: str, i: int, where: str) -> int:
+    """A layer's kernel, stride or dilation: an int >= 1."""
+    number = check_int(value, f"layer {i}'s {name}", where)
+    if number < 1:
+        raise ValueError(f"{where}: expected {name} >= 1 in layer {i}, received {value!r}")
+    return number
 
 
 def receptive_field(layers: Sequence[tuple], input_size: int | None = None) -> list[dict]:
@@ -27,28 +39,46 @@ def receptive_field(layers: Sequence[tuple], input_size: int | None = None) -> l
     Args:
         layers: (kernel, stride, dilation) per layer, or (kernel, stride, dilation, padding) with
             padding an int, 'valid' (the default) or 'same'; one spatial axis (square layers).
-        input_size: the input's height (or width); given it, each dict has output_size too.
+        input_size: the input's height (or width), an int >= 1; given it, each dict has
+            output_size too.
+
+    Raises:
+        TypeError: layers is not a sequence of tuples, or an entry is not an int.
+        ValueError: a kernel, stride or dilation below 1, an unknown padding, input_size below 1,
+            or an input too small for the stack.
 
     Example:
         >>> [r["receptive_field"] for r in receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 4)])]
         [3, 7, 15]
     """
     where = "receptive_field"
-    rf, jump, size = 1, 1, input_size
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise TypeError(
+            f"{where}: expected layers as a list of (kernel, stride, dilation[, padding]) "
+            f"tuples, received {received(layers)}"
+        )
+    size = check_int(input_size, "input_size", where, 1, allow_none=True)
+    rf, jump = 1, 1
     rows = []
     for i, layer in enumerate(layers):
         if not isinstance(layer, (tuple, list)) or len(layer) not in (3, 4):
             raise ValueError(
                 f"{where}: expected layer {i} as (kernel, stride, dilation[, padding]), received {layer!r}"
             )
-        k = to_pair(layer[0], "kernel", where, 1)[0]
-        s = to_pair(layer[1], "stride", where, 1)[0]
-        d = to_pair(layer[2], "dilation", where, 1)[0]
+        k, s, d = (_entry(v, name, i, where) for v, name in zip(layer, _ENTRIES, strict=False))
+        padding = layer[3] if len(layer) == 4 else "valid"
+        if not (isinstance(padding, str) and padding.lower() in ("valid", "same")):
+            check_int(
+                padding,
+                f"layer {i}'s padding",
+                where,
+                0,
+                expected="'valid', 'same' or an integer >= 0",
+            )
         rf += d * (k - 1) * jump
         jump *= s
         row = {"kernel": k, "stride": s, "dilation": d, "receptive_field": rf, "jump": jump}
         if size is not None:
-            padding = layer[3] if len(layer) == 4 else "valid"
             (p0, p1), _ = normalize_padding(padding, (k, k), (s, s), (d, d), (size, size), where)
             size = (size + p0 + p1 - d * (k - 1) - 1) // s + 1
             if size < 1:

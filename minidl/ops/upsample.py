@@ -21,8 +21,8 @@ import numpy as np
 
 from .._checks import as_float_array, as_gradient, check_cache
 from .conv import (
-    DEFAULT_MAX_BUFFER_BYTES,
     _batch_chunk,
+    _buffer_budget,
     _correlate,
     _input_gradient,
     _kernel_gradient,
@@ -99,7 +99,7 @@ def conv2d_transpose_forward(
         raise ValueError(f"{where}: padding {pad} crops the whole {full[0]}x{full[1]} output")
     dtype = np.result_type(x.dtype, w.dtype)
     x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
-    budget = DEFAULT_MAX_BUFFER_BYTES if max_buffer_bytes is None else int(max_buffer_bytes)
+    budget = _buffer_budget(max_buffer_bytes, where)
     chunk = _batch_chunk(N, H * W * kh * kw * C * dtype.itemsize, budget)
     full_out = _input_gradient(x, w, (N, *full, C), stride, dilation, chunk)
     (pt, _), (pl, _) = pad

@@ -283,3 +283,76 @@ def test_loss_backward_refuses_a_bad_dout(name, dout, error):
     with pytest.raises(error, match=name):
         getattr(loss_ops, name)(cache, dout)
     assert np.isfinite(getattr(loss_ops, name)(cache, np.float32(2.0))).all()
+
+
+@pytest.mark.parametrize(
+    "input_shape, kernel_shape",
+    [
+        (None, (3, 3, 3, 2)),
+        ((2, 8, 8, 3), None),
+        ((8, 8, 3), (3, 3, 3, 2)),
+        ((2, 8, 8, 3), (3, 3, 3)),
+        ((2, 8, 8, 3), (3, 3, 4, 2)),
+        ((2, 0, 8, 3), (3, 3, 3, 2)),
+        ((2, 8, 8, 3), (3, -1, 3, 2)),
+        ((2, 8.0, 8, 3), (3, 3, 3, 2)),
+        ((2, 8, 8, 3), (3, 3, 3, "2")),
+        ("2883", (3, 3, 3, 2)),
+    ],
+)
+def test_conv_output_shape_refuses_bad_shapes(input_shape, kernel_shape):
+    with pytest.raises((TypeError, ValueError), match="conv_output_shape: expected"):
+        ops.conv_output_shape(input_shape, kernel_shape)
+
+
+@pytest.mark.parametrize("budget", [0, -1, 1.5, "1", True])
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        (
+            "conv2d_forward",
+            lambda m: ops.conv2d_forward(_x4(), np.ones((2, 2, 3, 2)), max_buffer_bytes=m),
+        ),
+        (
+            "conv2d_transpose_forward",
+            lambda m: ops.conv2d_transpose_forward(
+                _x4(), np.ones((2, 2, 2, 3)), max_buffer_bytes=m
+            ),
+        ),
+    ],
+)
+def test_max_buffer_bytes_must_be_a_positive_int(name, call, budget):
+    with pytest.raises((TypeError, ValueError), match=f"{name}: expected max_buffer_bytes"):
+        call(budget)
+
+
+@pytest.mark.parametrize(
+    "layers, input_size",
+    [
+        (None, None),
+        (3, None),
+        ("331", None),
+        ([(0, 1, 1)], None),
+        ([(3, 0, 1)], None),
+        ([(3, 1, 0)], None),
+        ([(3, 1, -2)], None),
+        ([((3, 5), 1, 1)], None),
+        ([(3.0, 1, 1)], None),
+        ([(3, 1, 1, "full")], None),
+        ([(3, 1, 1, -1)], None),
+        ([(3, 1, 1, None)], None),
+        ([(3, 1, 1, "full")], 8),
+        ([(3, 1, 1)], 0),
+        ([(3, 1, 1)], -4),
+        ([(3, 1, 1)], 8.0),
+        ([(3, 1, 1)], "8"),
+    ],
+)
+def test_receptive_field_refuses_bad_layers_and_input_size(layers, input_size):
+    with pytest.raises((TypeError, ValueError), match="receptive_field: expected"):
+        ops.receptive_field(layers, input_size)
+
+
+def test_receptive_field_still_takes_known_paddings():
+    rows = ops.receptive_field([(3, 1, 1, "same"), (3, 2, 1, 1), (3, 1, 1, "VALID")], 8)
+    assert [r["output_size"] for r in rows] == [8, 4, 2]
