@@ -217,11 +217,6 @@ def create_mask_from_window(x: np.ndarray) -> np.ndarray:
     x: a non-empty (f, f) window of finite numbers.
     """
     x = as_float_array(x, "x", "create_mask_from_window", ndim=2)
-    return _mask(x)
-
-
-def _mask(x: np.ndarray) -> np.ndarray:
-    # pool_backward's windows are slices of a checked A_prev, so it calls this directly
     return x == np.max(x)
 
 
@@ -236,14 +231,8 @@ def distribute_value(dz: float, shape: tuple) -> np.ndarray:
         )
     n_H = check_int(shape[0], "n_H (shape[0])", where, 1)
     n_W = check_int(shape[1], "n_W (shape[1])", where, 1)
-    return _distribute(dz, (n_H, n_W))
-
-
-def _distribute(dz: float, shape: tuple) -> np.ndarray:
-    # pool_backward's dz and shape are checked already, so it calls this directly
-    n_H, n_W = shape
     average = dz / (n_H * n_W)
-    return np.ones(shape) * average
+    return np.ones((n_H, n_W)) * average
 
 
 def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray:
@@ -268,12 +257,12 @@ def pool_backward(dA: np.ndarray, cache: tuple, mode: str = "max") -> np.ndarray
                 for c in range(n_C):
                     if mode == "max":
                         a_prev_slice = a_prev[vert_start:vert_end, horiz_start:horiz_end, c]
-                        mask = _mask(a_prev_slice)
+                        mask = create_mask_from_window(a_prev_slice)
                         dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += (
                             mask * dA[i, h, w, c]
                         )
                     else:
-                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += _distribute(
-                            dA[i, h, w, c], (f, f)
+                        dA_prev[i, vert_start:vert_end, horiz_start:horiz_end, c] += (
+                            distribute_value(dA[i, h, w, c], (f, f))
                         )
     return dA_prev
